@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+import type { CliIo, ExitCode } from '../io.js';
+
+// Placeholder: replaced by the module that implements `resolve`.
+export function register(_program: Command, _io: CliIo, _setExit: (c: ExitCode) => void): void {}
