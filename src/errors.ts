@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'INTEGRITY'
   | 'UNSAFE_PATH'
   | 'MISSING_TOOL'
+  | 'APT'
   | 'ABORTED';
 
 export class ReproSourcesError extends Error {
