@@ -37,7 +37,8 @@ export interface ChosenTime {
 }
 
 /**
- * --snapshot > --epoch > --date > $SOURCE_DATE_EPOCH > mtime of ROOT's sources file.
+ * --snapshot > --epoch > --date > $SOURCE_DATE_EPOCH > mtime of ROOT's sources file (only when
+ * a root is given: commands without one have no file to take a time from).
  * Checked against the clock and the distro's first snapshot.
  */
 export async function chooseTime(
@@ -73,9 +74,14 @@ export async function chooseTime(
     source = 'env';
     subject = `SOURCE_DATE_EPOCH=${io.env.SOURCE_DATE_EPOCH}`;
   } else {
-    const found = await epochFromSourcesMtime(opts.root ?? '/');
+    const found = opts.root === undefined ? undefined : await epochFromSourcesMtime(opts.root);
     if (!found) {
-      throw new UsageError('SOURCE_DATE_EPOCH', `not set, no --epoch/--date/--snapshot given, and no sources file under ${opts.root ?? '/'} to take an mtime from`);
+      throw new UsageError(
+        'SOURCE_DATE_EPOCH',
+        opts.root === undefined
+          ? 'not set, and no --epoch/--date/--snapshot given'
+          : `not set, no --epoch/--date/--snapshot given, and no sources file under ${opts.root} to take an mtime from`,
+      );
     }
     epoch = found.epoch;
     source = 'mtime';

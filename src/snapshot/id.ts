@@ -51,11 +51,13 @@ function utcEpoch(y: number, mo: number, d: number, h: number, mi: number, s: nu
  * Strict SOURCE_DATE_EPOCH: an unsigned decimal integer and nothing else (no sign, space,
  * exponent, fraction or hex), as the reproducible-builds spec defines it.
  */
-export function parseEpochString(value: string, subject = 'SOURCE_DATE_EPOCH'): number {
-  if (/^-\d+$/.test(value)) throw new EpochError(`${subject}=${value}`, 'negative: an epoch is seconds since 1970-01-01T00:00:00Z');
-  if (!/^\d+$/.test(value)) throw new EpochError(`${subject}=${value}`, 'not a number: must be an unsigned decimal integer');
+export function parseEpochString(value: string, name = 'SOURCE_DATE_EPOCH'): number {
+  // a flag reads "--epoch 5", a variable "SOURCE_DATE_EPOCH=5": as the user wrote it
+  const subject = name.startsWith('-') ? `${name} ${value}` : `${name}=${value}`;
+  if (/^-\d+$/.test(value)) throw new EpochError(subject, 'negative: an epoch is seconds since 1970-01-01T00:00:00Z');
+  if (!/^\d+$/.test(value)) throw new EpochError(subject, 'not a number: must be an unsigned decimal integer');
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n > MAX_EPOCH) throw new EpochError(`${subject}=${value}`, 'beyond year 9999: the last usable epoch is 253402300799');
+  if (!Number.isSafeInteger(n) || n > MAX_EPOCH) throw new EpochError(subject, 'beyond year 9999: the last usable epoch is 253402300799');
   return n;
 }
 
