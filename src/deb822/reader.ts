@@ -46,21 +46,25 @@ export async function* readParagraphs(
     if (typeof chunk === 'string') {
       acc.feed(chunk, false);
     } else {
-      // Scan only whole lines: the bytes after the last newline wait for the next chunk.
+      // Scan only whole lines (whole paragraphs when one ends in the chunk, which lets the
+      // accumulator take its fast path): the rest waits for the next chunk.
       const bytes = carry ? Buffer.concat([carry, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      const cut = bytes.lastIndexOf(10) + 1;
+      const para = bytes.lastIndexOf(PARAGRAPH_END);
+      const cut = para >= 0 ? para + 2 : bytes.lastIndexOf(10) + 1;
       carry = cut < bytes.length ? Buffer.from(bytes.subarray(cut)) : undefined;
-      if (cut > 0) acc.feedBytes(bytes.subarray(0, cut));
+      if (cut > 0) acc.feedBytes(bytes.subarray(0, cut), para >= 0);
     }
     if (ready.length > 0) {
       yield* ready;
       ready.length = 0;
     }
   }
-  if (carry) acc.feedBytes(carry);
+  if (carry) acc.feedBytes(carry, false, true);
   acc.feed('', true);
   yield* ready;
 }
+
+const PARAGRAPH_END = Buffer.from('\n\n');
 
 /** Removes an OpenPGP cleartext signature frame (InRelease), undoing dash-escaping. */
 export function stripClearsign(text: string): string {
@@ -89,6 +93,7 @@ class ParagraphAccumulator {
   /** When scanning bytes: the chunk the latin1 text was made from (offsets match 1:1). */
   private bytes: Buffer | undefined;
   private readonly keepList: readonly string[] | undefined;
+  private needles: string[] | undefined;
   private readonly emit: (p: Paragraph) => void;
 
   constructor(options: ReadOptions, emit: (p: Paragraph) => void) {
@@ -97,13 +102,69 @@ class ParagraphAccumulator {
   }
 
   /**
-   * Whole lines of bytes. They are scanned as latin1 (one byte, one char: the cheapest string
+   * Whole lines of bytes (whole paragraphs when endsParagraph). They are scanned as latin1 (one byte, one char: the cheapest string
    * V8 can make and search) and values are decoded as UTF-8 from the same offsets.
    */
-  feedBytes(bytes: Buffer): void {
+  feedBytes(bytes: Buffer, endsParagraph: boolean, last = false): void {
     this.bytes = bytes;
-    this.lines((bytes as unknown as FastSlices).latin1Slice(0, bytes.length));
+    const text = (bytes as unknown as FastSlices).latin1Slice(0, bytes.length);
+    if (!endsParagraph || !this.wholeParagraphs(text)) {
+      const done = this.lines(text);
+      // the last line of a file without a final newline
+      if (last && done < text.length) this.line(text, done, text.charCodeAt(text.length - 1) === 13 ? text.length - 1 : text.length);
+    }
     this.bytes = undefined;
+  }
+
+  /**
+   * The fast path for picking a few fields out of a big index: per paragraph, one native
+   * search per wanted field instead of JS work per line. Only for text that starts at a
+   * paragraph and has nothing the search would misread (CR, comments, blank-looking lines);
+   * returns false to leave such text to the line scanner.
+   */
+  private wholeParagraphs(text: string): boolean {
+    const keep = this.keepList;
+    if (keep === undefined || this.current !== undefined || hasTrickyLine(text)) return false;
+    const needles = (this.needles ??= keep.map((k) => `\n${k}:`));
+    const n = text.length;
+    let pos = 0;
+    while (pos < n) {
+      while (pos < n && text.charCodeAt(pos) === 10) pos++;
+      if (pos >= n) break;
+      const sep = text.indexOf('\n\n', pos);
+      const end = sep < 0 ? n : sep + 1;
+      let p: Paragraph | undefined;
+      for (let i = 0; i < keep.length; i++) {
+        const key = keep[i]!;
+        let at = pos;
+        if (!text.startsWith(key, pos) || text.charCodeAt(pos + key.length) !== 58) {
+          const hit = text.indexOf(needles[i]!, pos);
+          if (hit < 0 || hit + 1 >= end) continue;
+          at = hit + 1;
+        }
+        let s = at + key.length + 1;
+        let e = text.indexOf('\n', s);
+        if (e < 0 || e > end) e = end;
+        while (s < e && isBlank(text.charCodeAt(s))) s++;
+        let v = e;
+        while (v > s && isBlank(text.charCodeAt(v - 1))) v--;
+        let value = this.slice(text, s, v);
+        // folded value: continuation lines start with a blank
+        while (e + 1 < end && isBlank(text.charCodeAt(e + 1))) {
+          at = e + 2;
+          e = text.indexOf('\n', at);
+          if (e < 0 || e > end) e = end;
+          v = e;
+          while (v > at && isBlank(text.charCodeAt(v - 1))) v--;
+          const cont = this.slice(text, at, v);
+          value = value.length > 0 ? `${value}\n${cont}` : cont;
+        }
+        (p ??= new Map()).set(key, value);
+      }
+      if (p !== undefined) this.emit(p);
+      pos = end;
+    }
+    return true;
   }
 
   feed(chunk: string, final: boolean): void {
@@ -186,6 +247,23 @@ class ParagraphAccumulator {
     this.current = undefined;
     this.lastKey = undefined;
   }
+}
+
+/**
+ * CR, a comment line, or a line of only blanks (a paragraph separator the fast path can't
+ * see). Plain substring searches first: a regex over every chunk costs more than the reading.
+ */
+function hasTrickyLine(text: string): boolean {
+  if (text.includes('\r') || text.includes('\n#') || text.startsWith('#')) return true;
+  // a blank-only line ends in " \n" or "\t\n": look behind the few lines that do
+  for (const tail of [' \n', '\t\n']) {
+    for (let at = text.indexOf(tail); at >= 0; at = text.indexOf(tail, at + 2)) {
+      let i = at;
+      while (i > 0 && isBlank(text.charCodeAt(i - 1))) i--;
+      if (i === 0 || text.charCodeAt(i - 1) === 10) return true;
+    }
+  }
+  return false;
 }
 
 function isBlank(c: number): boolean {

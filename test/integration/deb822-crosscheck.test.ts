@@ -91,6 +91,14 @@ describe("deb822 reader agrees with debian-control on this machine's real indexe
     const streamed = [];
     for await (const p of readParagraphs(chunks())) streamed.push(p);
     expect(trimmedLines(streamed)).toEqual(theirs);
+    // the field-picking fast path sees the same values
+    const wanted = ['Package', 'Version', 'Description', 'Depends', 'SHA256'];
+    const picked = [];
+    for await (const p of readParagraphs(chunks(), { fields: new Set(wanted) })) picked.push(p);
+    const projected = streamed
+      .map((p) => new Map(wanted.filter((k) => p.has(k)).map((k) => [k, p.get(k)!])))
+      .filter((p) => p.size > 0);
+    expect(picked).toEqual(projected);
   });
 
   it('dpkg status', async () => {

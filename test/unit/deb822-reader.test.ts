@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { field, parseParagraphs, readParagraphs, stripClearsign } from '../../src/deb822/reader.js';
 
@@ -87,5 +88,33 @@ describe('deb822 index reader', () => {
     ].join('\n');
     expect(stripClearsign(signed)).toBe('Origin: Debian\n-----not a frame\nSuite: stable\n');
     expect(stripClearsign('Origin: Debian\n')).toBe('Origin: Debian\n');
+  });
+
+  it('picks the same values on its fast path as the line scanner, whatever the text and chunking', async () => {
+    const name = fc.constantFrom('Package', 'Version', 'Depends', 'Description', 'X-Other', 'Package-Type');
+    const value = fc.stringMatching(/^[a-z0-9 .:~+é-]{0,12}$/);
+    // a field appears at most once per paragraph (deb822(5) makes repeats an error)
+    const fields5 = fc.uniqueArray(fc.tuple(name, value, fc.array(value, { maxLength: 3 })), { selector: (f) => f[0], minLength: 1, maxLength: 5 });
+    const extra = fc.constantFrom('# comment', ' ', '\t', '');
+    const paragraph = fc.tuple(fields5, fc.array(fc.tuple(fc.nat(5), extra), { maxLength: 2 })).map(([fs, extras]) => {
+      const lines = fs.map(([k, v, cont]) => [`${k}: ${v}`, ...cont.map((c) => ` ${c}`)].join('\n'));
+      for (const [at, e] of extras) lines.splice(Math.min(at, lines.length), 0, e);
+      return lines.join('\n');
+    });
+    const doc = fc.tuple(fc.array(paragraph, { maxLength: 8 }), fc.boolean(), fc.boolean()).map(([ps, crlf, finalNl]) => {
+      const t = ps.join('\n\n') + (finalNl ? '\n' : '');
+      return crlf ? t.replace(/\n/g, '\r\n') : t;
+    });
+    const fields = new Set(['Package', 'Version', 'Description']);
+    await fc.assert(
+      fc.asyncProperty(doc, fc.integer({ min: 1, max: 40 }), async (text, size) => {
+        const expected = parseParagraphs(text)
+          .map((p) => new Map([...p].filter(([k]) => fields.has(k))))
+          .filter((p) => p.size > 0);
+        expect(await collect(readParagraphs(chunks(Buffer.from(text), size), { fields }))).toEqual(expected);
+        expect(parseParagraphs(text, { fields })).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
