@@ -254,16 +254,19 @@ class ParagraphAccumulator {
  * see). Plain substring searches first: a regex over every chunk costs more than the reading.
  */
 function hasTrickyLine(text: string): boolean {
-  if (text.includes('\r') || text.includes('\n#') || text.startsWith('#')) return true;
-  // a blank-only line ends in " \n" or "\t\n": look behind the few lines that do
-  for (const tail of [' \n', '\t\n']) {
-    for (let at = text.indexOf(tail); at >= 0; at = text.indexOf(tail, at + 2)) {
-      let i = at;
-      while (i > 0 && isBlank(text.charCodeAt(i - 1))) i--;
-      if (i === 0 || text.charCodeAt(i - 1) === 10) return true;
+  if (text.includes('\r')) return true;
+  // one pass over line starts: substring searches for each case cost twice as much
+  for (let nl = -1; ; ) {
+    const c = text.charCodeAt(nl + 1);
+    if (c === 35 /* # */) return true;
+    if (c === 32 || c === 9) {
+      let i = nl + 2;
+      while (isBlank(text.charCodeAt(i))) i++;
+      if (i >= text.length || text.charCodeAt(i) === 10) return true;
     }
+    nl = text.indexOf('\n', nl + 1);
+    if (nl < 0) return false;
   }
-  return false;
 }
 
 function isBlank(c: number): boolean {
