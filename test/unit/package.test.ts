@@ -1,0 +1,46 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { VERSION } from '../../src/version.js';
+import { PROJECT_ROOT } from '../helpers/cli.js';
+
+const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8'));
+
+describe('the package', () => {
+  it('reports the version package.json has', () => {
+    expect(VERSION).toBe(pkg.version);
+  });
+
+  it('keeps to its runtime floor and the agreed dependencies', () => {
+    expect(pkg.engines).toEqual({ node: '>=20.19' });
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['commander', 'p-limit', 'p-retry', 'undici']);
+    expect(pkg.license).toBe('Apache-2.0');
+    expect(pkg.type).toBe('module');
+  });
+
+  // The pure core (ids, parsing, rewrite rules, manifests) must not reach for the outside world;
+  // I/O lives in the edge modules.
+  it('keeps the pure core free of fs, network and process I/O', () => {
+    const pure = ['snapshot/id.ts', 'snapshot/archives.ts', 'snapshot/document.ts', 'deb822/reader.ts', 'generate/generate.ts', 'generate/render.ts', 'apt/os-release.ts'];
+    const optional = ['deb822/document.ts', 'sources', 'rewrite/classify.ts', 'probe/retry-policy.ts', 'probe/release.ts', 'oci/reference.ts', 'oci/manifest.ts', 'oci/challenge.ts', 'update/packages-diff.ts', 'update/pins.ts'];
+    const files = [...pure];
+    for (const o of optional) {
+      const full = join(PROJECT_ROOT, 'src', o);
+      try {
+        if (o.endsWith('.ts')) {
+          readFileSync(full);
+          files.push(o);
+        } else {
+          for (const f of readdirSync(full)) if (f.endsWith('.ts')) files.push(`${o}/${f}`);
+        }
+      } catch {
+        // not written (yet)
+      }
+    }
+    for (const f of files) {
+      const text = readFileSync(join(PROJECT_ROOT, 'src', f), 'utf8');
+      const imports = [...text.matchAll(/^import[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+      expect({ file: f, io: imports.filter((i) => /^(node:(fs|net|http|https|child_process|dns|tls)|undici|fs|http)/.test(i!)) }).toEqual({ file: f, io: [] });
+    }
+  });
+});
