@@ -1,7 +1,7 @@
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIo {
-  stdout: { write(s: string): unknown; isTTY?: boolean };
-  stderr: { write(s: string): unknown; isTTY?: boolean };
+  stdout: { write(s: string | Uint8Array): unknown; isTTY?: boolean };
+  stderr: { write(s: string | Uint8Array): unknown; isTTY?: boolean };
   stdin: NodeJS.ReadableStream;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;

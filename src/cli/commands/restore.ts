@@ -1,5 +1,19 @@
 import type { Command } from 'commander';
+import { addRootOption } from '../options.js';
 import type { CliIo, ExitCode } from '../io.js';
 
-// Placeholder: replaced by the module that implements `restore`.
-export function register(_program: Command, _io: CliIo, _setExit: (c: ExitCode) => void): void {}
+export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => void): void {
+  const cmd = program
+    .command('restore')
+    .argument('[file...]', 'files to restore (none: every file rewrite changed under ROOT)')
+    .description('give back the exact original bytes of the files rewrite changed')
+    .option('--json', 'print what was restored as JSON');
+  addRootOption(cmd);
+  cmd.action(async (files: string[], flags: { root: string; json?: boolean }) => {
+    const { restoreOriginals } = await import('../../rewrite/stash.js');
+    const done = await restoreOriginals(flags.root, files);
+    if (flags.json) io.stdout.write(`${JSON.stringify({ restored: done }, null, 2)}\n`);
+    else for (const d of done) io.stderr.write(`repro-sources: ${d.path}: ${d.action}\n`);
+    setExit(0);
+  });
+}

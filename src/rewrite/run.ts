@@ -1,0 +1,92 @@
+/**
+ * One `rewrite` run over files or over a whole ROOT (the repro-sources-list.sh drop-in), as
+ * data: what each file became, what else was written. Nothing is written before every file
+ * parsed and every check passed; --stdout and --dry-run write nothing at all.
+ */
+import { EpochError, UsageError } from '../errors.js';
+import { archiveInfo, firstSnapshotOf } from '../snapshot/archives.js';
+import { fromSnapshotId } from '../snapshot/id.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { displayText } from '../sources/text.js';
+import { applyRewrites, assertNoneFailed, planRewrites, readSourcesFile, readSourcesFiles, type FileRewrite } from './files.js';
+import { hasSystemCaBundle, installCaBundle, keepAptCache, readDistro } from './drop-in.js';
+import type { ReportEntry, RewriteOptions } from './rewrite.js';
+import { unifiedDiff } from './unified-diff.js';
+
+export interface RewriteRunOptions extends Omit<RewriteOptions, 'file' | 'format'> {
+  /** Files to rewrite; none: every sources file of ROOT, as repro-sources-list.sh does. */
+  files: readonly string[];
+  root: string;
+  epoch: number;
+  /** write: in place; stdout: print the one file's result; dry-run: print a diff. */
+  mode: 'write' | 'stdout' | 'dry-run';
+  strict?: boolean | undefined;
+  /** Write a CA bundle for HTTPS snapshot servers: default on in drop-in mode for Ubuntu roots without one. */
+  caBundle?: boolean | undefined;
+  /** The drop-in's environment: BACKPORTS, KEEP_CACHE, WRITE_SOURCE_DATE_EPOCH. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface FileOutcome {
+  path: string;
+  format: 'one-line' | 'deb822';
+  changed: boolean;
+  entries: ReportEntry[];
+}
+
+export interface RewriteRun {
+  id: string;
+  epoch: number;
+  dropIn: boolean;
+  files: FileOutcome[];
+  /** Other files written or removed (apt configuration, CA bundle). */
+  written: string[];
+  /** --stdout: the file's new bytes; --dry-run: the unified diff. */
+  output?: Buffer;
+}
+
+export async function runRewrite(o: RewriteRunOptions): Promise<RewriteRun> {
+  const dropIn = o.files.length === 0;
+  if (o.mode === 'stdout' && o.files.length !== 1) throw new UsageError('--stdout', 'needs exactly one FILE');
+  const files = dropIn ? await readSourcesFiles(o.root) : await Promise.all(o.files.map(readSourcesFile));
+  const distro = dropIn ? await readDistro(o.root) : undefined;
+  if (dropIn && files.length === 0) throw new UsageError(o.root, 'no sources files under etc/apt (sources.list, sources.list.d/*.list|*.sources)');
+  if (dropIn && distro?.distro === undefined) throw new UsageError(`${o.root}/etc/os-release`, 'neither Debian nor Ubuntu (ID/ID_LIKE)');
+
+  const snapshotBase = o.snapshotBase;
+  const plan = planRewrites(files, { ...o, ...(snapshotBase ? { snapshotBase } : {}) });
+  checkFirstSnapshots(plan, o.epoch);
+  assertNoneFailed(plan, o.strict === true);
+
+  const outcomes = plan.map((r): FileOutcome => ({ path: r.path, format: r.result.format, changed: r.result.changed, entries: r.result.report }));
+  const run: RewriteRun = { id: o.id, epoch: o.epoch, dropIn, files: outcomes, written: [] };
+  if (o.mode === 'stdout') return { ...run, output: plan[0]!.after };
+  if (o.mode === 'dry-run') {
+    const diff = plan.map((r) => unifiedDiff(displayText(r.before.toString('latin1')), displayText(r.after.toString('latin1')), `a${r.path}`, `b${r.path}`)).join('');
+    return { ...run, output: Buffer.from(diff) };
+  }
+
+  await applyRewrites(plan, o.root);
+  const env = o.env ?? {};
+  const usesHttps = plan.some((r) => r.result.targets.some((t) => t.base.startsWith('https:')));
+  const wantCa = o.caBundle ?? (dropIn && (distro?.distro === 'ubuntu' || usesHttps) && !(await hasSystemCaBundle(o.root)));
+  if (wantCa) run.written.push(...(await installCaBundle(o.root)));
+  if (dropIn) {
+    if ((env.KEEP_CACHE ?? '1') === '1') run.written.push(...(await keepAptCache(o.root)));
+    const out = env.WRITE_SOURCE_DATE_EPOCH;
+    if (out && out !== '/dev/null') await writeFileAtomic(out, `${o.epoch}\n`);
+  }
+  return run;
+}
+
+/** An Ubuntu entry pinned before snapshot.ubuntu.com began would 404: refuse the whole run. */
+function checkFirstSnapshots(plan: readonly FileRewrite[], epoch: number): void {
+  for (const r of plan) {
+    for (const t of r.result.targets) {
+      const first = archiveInfo(t.archive)?.firstSnapshot ?? firstSnapshotOf(t.distro);
+      if (epoch < fromSnapshotId(first)) {
+        throw new EpochError(`${t.origin?.file ?? r.path}:${t.origin?.line ?? 0}`, `snapshot ${t.id} is before the first snapshot of ${t.archive} (${first})`);
+      }
+    }
+  }
+}
