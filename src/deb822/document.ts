@@ -102,8 +102,8 @@ export function fieldWords(doc: Deb822Document, f: Deb822Field): string[] {
 }
 
 /**
- * Replaces words of a field in place (map returns the word unchanged to keep it): blanks,
- * line breaks and comment lines around them stay as they were.
+ * Replaces words of a field in place (map returns the word unchanged to keep it, '' to drop
+ * it with the blanks before it): other blanks, line breaks and comment lines stay as they were.
  */
 export function mapFieldWords(doc: Deb822Document, f: Deb822Field, map: (word: string) => string): void {
   for (let i = f.first; i <= f.last; i++) {
@@ -111,7 +111,10 @@ export function mapFieldWords(doc: Deb822Document, f: Deb822Field, map: (word: s
     if (i > f.first && line.text.startsWith('#')) continue;
     const from = i === f.first ? line.text.indexOf(':') + 1 : 0;
     const head = line.text.slice(0, from);
-    const rest = line.text.slice(from).replace(/[^ \t]+/g, (w) => map(w));
+    const rest = line.text.slice(from).replace(/([ \t]*)([^ \t]+)/g, (_m, blanks: string, w: string) => {
+      const to = map(w);
+      return to === '' ? '' : blanks + to;
+    });
     line.text = head + rest;
   }
 }

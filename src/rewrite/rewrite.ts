@@ -166,13 +166,22 @@ function rewriteDeb822(text: string, o: RewriteOptions): RewriteResult {
     for (const uri of stanza.uris) {
       const d = decide(uri, stanza.suites, stanza.components, type, stanza.line, stanza.enabled, stanza.architectures, o);
       report.push(d.report);
-      if (d.target) targets.push(d.target);
+      if (d.target && !(d.newUri !== undefined && [...replacements.values()].includes(d.newUri))) targets.push(d.target);
       if (d.newUri !== undefined) replacements.set(uri, d.newUri);
     }
     if (replacements.size === 0) continue;
     const p = stanza.paragraph;
     const urisField = findField(p, 'URIs')!;
-    if (!o.native) mapFieldWords(doc, urisField, (w) => replacements.get(w) ?? w);
+    if (!o.native) {
+      // two mirrors of one archive become one snapshot URL: keep it once
+      const seen = new Set<string>();
+      mapFieldWords(doc, urisField, (w) => {
+        const to = replacements.get(w) ?? w;
+        if (seen.has(to)) return '';
+        seen.add(to);
+        return to;
+      });
+    }
     // a stanza written in lowercase field names gets its new field in lowercase too
     const lower = urisField.name === urisField.name.toLowerCase();
     doc = setField(doc, p, lower ? 'check-valid-until' : 'Check-Valid-Until', 'no', urisField);

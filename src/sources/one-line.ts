@@ -151,10 +151,11 @@ export function editEntryLine(text: string, entry: OneLineEntry, edit: OneLineEd
   }
   if (append.length > 0) {
     if (entry.optionsSpan) {
-      const close = entry.optionsSpan.end - 1;
-      const before = text[close - 1];
-      const sep = before === '[' || before === ' ' || before === '\t' ? '' : ' ';
-      changes.push({ span: { start: close, end: close }, text: `${sep}${append.join(' ')}` });
+      // after the last option, before any blanks that pad the ']' ("[ arch=amd64 ]" stays padded)
+      let at = entry.optionsSpan.end - 1;
+      while (text[at - 1] === ' ' || text[at - 1] === '\t') at--;
+      const sep = text[at - 1] === '[' ? '' : ' ';
+      changes.push({ span: { start: at, end: at }, text: `${sep}${append.join(' ')}` });
     } else {
       changes.push({ span: { start: entry.uriSpan.start, end: entry.uriSpan.start }, text: `[${append.join(' ')}] ` });
     }
