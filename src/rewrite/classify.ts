@@ -121,7 +121,8 @@ export function classifyEntry(e: EntryFacts): Classification {
   }
 
   const last = u.segments.at(-1) ?? '';
-  const debianSuite = splitSuite(e.suite, DEBIAN_POCKETS);
+  // debian-debug's suites are the main archive's with "-debug" appended
+  const debianSuite = splitSuite(last === 'debian-debug' ? e.suite.replace(/-debug$/, '') : e.suite, DEBIAN_POCKETS);
   const isDebianSuite = debianSuite !== undefined && DEBIAN_CODENAMES.has(debianSuite.codename);
   const debianLike = isDebianSuite && componentsIn(e.components, DEBIAN_COMPONENTS);
   const securitySuite = debianSuite?.pocket === '-security' || debianSuite?.pocket === '/updates';
