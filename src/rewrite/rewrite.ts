@@ -24,6 +24,10 @@ export interface RewriteOptions {
   snapshotBase?: string | undefined;
   /** Per-archive bases (e.g. the winners of a probe); wins over snapshotBase. */
   archiveBases?: Readonly<Record<string, string>> | undefined;
+  /** Per-archive exact ids (e.g. from resolve: debian and debian-security import on their own schedules); wins over id. */
+  archiveIds?: Readonly<Record<string, string>> | undefined;
+  /** Entries already pinned keep their own id (probe of files as they are). */
+  keepIds?: boolean | undefined;
   /** URI prefix -> snapshot archive name: treat entries under that URI as that archive. */
   map?: ReadonlyArray<readonly [string, string]> | undefined;
   /** URI prefixes to leave alone even if they look like an archive. */
@@ -105,13 +109,14 @@ function decide(uri: string, suites: string[], components: string[], type: strin
   }
   const snapshotBase = o.archiveBases?.[c.archive] ?? o.snapshotBase ?? (c.kind === 'snapshot' ? c.base : archiveInfo(c.archive)!.defaultBase);
   const baseUrl = snapshotBase.endsWith('/') ? snapshotBase : `${snapshotBase}/`;
-  const newUri = o.native ? uri : `${c.transport}${baseUrl}${c.archive}/${o.id}/${c.subdir}`;
-  const kind: ReportKind = c.kind === 'archive' ? 'pinned' : c.id === o.id && newUri === uri ? 'unchanged' : 'repinned';
+  const id = c.kind === 'snapshot' && o.keepIds ? c.id : (o.archiveIds?.[c.archive] ?? o.id);
+  const newUri = o.native ? uri : `${c.transport}${baseUrl}${c.archive}/${id}/${c.subdir}`;
+  const kind: ReportKind = c.kind === 'archive' ? 'pinned' : c.id === id && newUri === uri ? 'unchanged' : 'repinned';
   const target: SnapshotTarget = {
     distro: c.distro,
     archive: c.archive,
     base: baseUrl,
-    id: o.id,
+    id,
     subdir: c.subdir,
     suites,
     components,

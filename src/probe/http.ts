@@ -1,0 +1,191 @@
+/**
+ * The network edge shared by probe, resolve and diff: undici with keep-alive and separate
+ * connect/headers/body timeouts, redirects followed by hand (so every hop is recorded), and
+ * retries through p-retry with the waits of retry-policy.ts.
+ */
+import pRetry, { AbortError } from 'p-retry';
+import { Agent, request, type Dispatcher } from 'undici';
+import { ReproSourcesError } from '../errors.js';
+import { isRetryableError, isRetryableStatus, parseRetryAfter, retryDelayMs, type BackoffOptions } from './retry-policy.js';
+
+export interface AgentOptions {
+  /** @default 10000 */
+  connectTimeoutMs?: number;
+  /** @default 30000 */
+  headersTimeoutMs?: number;
+  /** @default 60000 */
+  bodyTimeoutMs?: number;
+  /** Connections per origin. @default 8 */
+  connections?: number;
+}
+
+export function createAgent(o: AgentOptions = {}): Agent {
+  return new Agent({
+    connect: { timeout: o.connectTimeoutMs ?? 10_000 },
+    headersTimeout: o.headersTimeoutMs ?? 30_000,
+    bodyTimeout: o.bodyTimeoutMs ?? 60_000,
+    connections: o.connections ?? 8,
+    keepAliveTimeout: 10_000,
+  });
+}
+
+export interface FetchOptions extends BackoffOptions {
+  dispatcher?: Dispatcher;
+  method?: 'GET' | 'HEAD';
+  headers?: Record<string, string>;
+  /** Follow redirects (up to maxRedirects); when false a 3xx is returned as it is. @default true */
+  followRedirects?: boolean;
+  /** @default 10 */
+  maxRedirects?: number;
+  /** Retries after the first attempt. @default 4 */
+  retries?: number;
+  /** Cap on one wait, Retry-After included. @default 60000 */
+  maxWaitMs?: number;
+  /** Cap on the whole call, waits included. @default 300000 */
+  totalTimeoutMs?: number;
+  signal?: AbortSignal;
+  /** Read the whole body into memory (small documents). @default true */
+  buffer?: boolean;
+  /** Waits; tests pass one that records. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  onAttempt?: (a: { attempt: number; url: string; status?: number; error?: string; waitMs?: number }) => void;
+}
+
+export interface FetchResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The URL that answered (after redirects). */
+  url: string;
+  /** Every URL requested, in order. */
+  hops: string[];
+  attempts: number;
+  latencyMs: number;
+  /** With buffer (the default): the body. */
+  body?: Buffer;
+  /** Without buffer: the body stream, for the caller to consume. */
+  stream?: Dispatcher.ResponseData['body'];
+}
+
+/** A response worth another try (429, 5xx ...), as an error p-retry can see. */
+export class RetryableStatusError extends ReproSourcesError {
+  override name = 'RetryableStatusError';
+  readonly status: number;
+  readonly retryAfterMs: number | undefined;
+  constructor(url: string, status: number, retryAfterMs: number | undefined) {
+    super('HTTP', url, `HTTP ${status}`);
+    this.status = status;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+export const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+let sharedAgent: Agent | undefined;
+function agent(): Agent {
+  sharedAgent ??= createAgent();
+  return sharedAgent;
+}
+
+/** GET (or HEAD) with retries; resolves with the final answer (any status), rejects on network failure after the retries. */
+export async function fetchWithRetry(url: string, o: FetchOptions = {}): Promise<FetchResult> {
+  const started = performance.now();
+  const total = o.totalTimeoutMs ?? 300_000;
+  const sleep = o.sleep ?? defaultSleep;
+  const maxWait = o.maxWaitMs ?? 60_000;
+  let attempts = 0;
+  const run = async (): Promise<FetchResult> => {
+    attempts++;
+    const r = await fetchOnce(url, o);
+    if (isRetryableStatus(r.status)) {
+      r.stream?.destroy();
+      throw new RetryableStatusError(r.url, r.status, parseRetryAfter(headerOf(r.headers, 'retry-after'), Date.now()));
+    }
+    return { ...r, attempts, latencyMs: Math.round(performance.now() - started) };
+  };
+  try {
+    return await pRetry(run, {
+      retries: o.retries ?? 4,
+      // the waits are ours (Retry-After, jitter, caps): p-retry only counts
+      minTimeout: 0,
+      maxTimeout: 0,
+      randomize: false,
+      ...(o.signal ? { signal: o.signal } : {}),
+      onFailedAttempt: () => {},
+      shouldRetry: async ({ error, attemptNumber }) => {
+        if (o.signal?.aborted) return false;
+        if (!(error instanceof RetryableStatusError) && !isRetryableError(error)) return false;
+        const retryAfter = error instanceof RetryableStatusError ? error.retryAfterMs : undefined;
+        const waitMs = retryDelayMs(attemptNumber, retryAfter, maxWait, o);
+        const left = total - (performance.now() - started);
+        o.onAttempt?.({
+          attempt: attemptNumber,
+          url,
+          ...(error instanceof RetryableStatusError ? { status: error.status } : { error: describe(error) }),
+          waitMs,
+        });
+        if (waitMs >= left) return false;
+        await sleep(waitMs, o.signal);
+        return true;
+      },
+    });
+  } catch (e) {
+    if (e instanceof RetryableStatusError) {
+      // out of retries: hand back the last answer as a result, the caller judges it
+      return { status: e.status, headers: {}, url: e.subject, hops: [url], attempts, latencyMs: Math.round(performance.now() - started) };
+    }
+    if (o.signal?.aborted) throw new ReproSourcesError('ABORTED', url, 'cancelled', { cause: e });
+    if (e instanceof ReproSourcesError) throw e;
+    throw new ReproSourcesError('NETWORK', url, `${describe(e)} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, { cause: e });
+  }
+}
+
+/** One request, redirects followed by hand. */
+async function fetchOnce(url: string, o: FetchOptions): Promise<Omit<FetchResult, 'attempts' | 'latencyMs'>> {
+  const hops: string[] = [];
+  let current = url;
+  const max = o.maxRedirects ?? 10;
+  for (;;) {
+    hops.push(current);
+    const res = await request(current, {
+      method: o.method ?? 'GET',
+      dispatcher: o.dispatcher ?? agent(),
+      headers: { 'user-agent': 'repro-sources', ...(o.headers ?? {}) },
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    const location = headerOf(res.headers, 'location');
+    if (res.statusCode >= 300 && res.statusCode < 400 && location && o.followRedirects !== false) {
+      await res.body.dump();
+      if (hops.length > max) throw new AbortError(new ReproSourcesError('HTTP', url, `more than ${max} redirects (a loop?): ${hops.slice(-3).join(' -> ')}`));
+      current = new URL(location, current).toString();
+      continue;
+    }
+    if (o.buffer === false) return { status: res.statusCode, headers: res.headers, url: current, hops, stream: res.body };
+    const body = o.method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(await res.body.arrayBuffer());
+    return { status: res.statusCode, headers: res.headers, url: current, hops, body };
+  }
+}
+
+export function headerOf(h: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as { code?: string }).code;
+    return code ? `${code}: ${e.message}` : e.message;
+  }
+  return String(e);
+}

@@ -1,0 +1,212 @@
+/**
+ * A snapshot server of our own, on 127.0.0.1, shaped like the real services:
+ *
+ *   /archive/<archive>/<id>/<path>   snapshot.debian.org layout. A time that is not an exact
+ *       snapshot resolves to the newest snapshot at or before it ("now" to the newest); a
+ *       directory (path ending in "/") at such a time answers 301 to the canonical id; a file
+ *       answers 302 to /file/<sha1> (what the real service does for every file); before the
+ *       first snapshot: 404.
+ *   /<archive>/<id>/<path>           snapshot.ubuntu.com layout (archives ubuntu, ubuntu-ports):
+ *       any time is valid and serves the newest snapshot at or before it, no redirect.
+ *   /file/<sha1>                     the bytes.
+ *   /mr/timestamp/                   {"result": {"<archive>": [ids...]}}.
+ *
+ * Content per archive and id comes from `files` (relative path -> bytes) or from a directory
+ * laid out as <dir>/<archive>/<id>/... . Faults are scripted per request: `fault(pattern,
+ * [...actions])` makes the next matching requests fail in order (429 with Retry-After, 503,
+ * a reset, headers that never come, a body cut short, a redirect loop), then it serves
+ * normally. Every request is logged. `latencyMs` delays every answer.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
+
+export type FaultAction =
+  | { status: number; headers?: Record<string, string>; body?: string }
+  | 'reset'
+  | 'hang'
+  | 'cut'
+  | 'loop';
+
+export interface SnapshotServerOptions {
+  /** archive -> id -> (relative path -> content) */
+  files?: Record<string, Record<string, Record<string, string | Buffer>>>;
+  /** archive -> ids served from <dir>/<archive>/<id>/ */
+  dir?: { root: string; archives: Record<string, string[]> };
+  latencyMs?: number;
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  status: number;
+}
+
+export interface SnapshotServer {
+  url: string;
+  /** Base to give repro-sources: `${url}/archive/` (Debian layout). */
+  debianBase: string;
+  /** Base for Ubuntu archives: `${url}/`. */
+  ubuntuBase: string;
+  log: LoggedRequest[];
+  fault(pattern: RegExp, actions: FaultAction[]): void;
+  setLatency(ms: number): void;
+  stop(): Promise<void>;
+}
+
+const UBUNTU = new Set(['ubuntu', 'ubuntu-ports']);
+
+export async function startSnapshotServer(options: SnapshotServerOptions): Promise<SnapshotServer> {
+  const faults: { pattern: RegExp; actions: FaultAction[] }[] = [];
+  const log: LoggedRequest[] = [];
+  const byHash = new Map<string, { archive: string; id: string; path: string }>();
+  let latency = options.latencyMs ?? 0;
+  const sockets = new Set<Socket>();
+
+  const ids = (archive: string): string[] => {
+    const fromFiles = Object.keys(options.files?.[archive] ?? {});
+    const fromDir = options.dir?.archives[archive] ?? [];
+    return [...new Set([...fromFiles, ...fromDir])].sort();
+  };
+  const content = (archive: string, id: string, path: string): Buffer | undefined => {
+    const f = options.files?.[archive]?.[id]?.[path];
+    if (f !== undefined) return Buffer.from(f);
+    if (options.dir && (options.dir.archives[archive] ?? []).includes(id)) {
+      const p = join(options.dir.root, archive, id, path);
+      if (!p.startsWith(join(options.dir.root, archive, id))) return undefined;
+      if (existsSync(p) && statSync(p).isFile()) return readFileSync(p);
+    }
+    return undefined;
+  };
+  const isDir = (archive: string, id: string, path: string): boolean => {
+    if (path === '') return true;
+    const prefix = path.endsWith('/') ? path : `${path}/`;
+    if (Object.keys(options.files?.[archive]?.[id] ?? {}).some((p) => p.startsWith(prefix))) return true;
+    if (options.dir && (options.dir.archives[archive] ?? []).includes(id)) {
+      const p = join(options.dir.root, archive, id, path);
+      return existsSync(p) && statSync(p).isDirectory();
+    }
+    return false;
+  };
+  const atOrBefore = (archive: string, time: string): string | undefined => {
+    const all = ids(archive);
+    if (time === 'now') return all.at(-1);
+    if (/^\d{8}$/.test(time)) time = `${time}T000000Z`;
+    if (!/^\d{8}T\d{6}Z$/.test(time)) return undefined;
+    let best: string | undefined;
+    for (const id of all) if (id <= time) best = id;
+    return best;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const send = (status: number, body: string | Buffer = '', headers: Record<string, string> = {}): void => {
+      log.push({ method: req.method ?? 'GET', path, status });
+      res.writeHead(status, { 'content-length': String(Buffer.byteLength(body)), ...headers });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+    const f = faults.find((x) => x.pattern.test(path) && x.actions.length > 0);
+    if (f) {
+      const a = f.actions.shift()!;
+      if (a === 'reset') {
+        log.push({ method: req.method ?? 'GET', path, status: 0 });
+        req.socket.destroy();
+        return;
+      }
+      if (a === 'hang') {
+        log.push({ method: req.method ?? 'GET', path, status: -1 });
+        return;
+      }
+      if (a === 'loop') return send(302, '', { location: path });
+      if (a === 'cut') {
+        log.push({ method: req.method ?? 'GET', path, status: 206 });
+        res.writeHead(200, { 'content-length': '100000' });
+        res.write('partial');
+        setTimeout(() => req.socket.destroy(), 10);
+        return;
+      }
+      return send(a.status, a.body ?? '', a.headers ?? {});
+    }
+    if (path === '/mr/timestamp/') {
+      const all: Record<string, string[]> = {};
+      for (const a of new Set([...Object.keys(options.files ?? {}), ...Object.keys(options.dir?.archives ?? {})])) all[a] = ids(a);
+      return send(200, JSON.stringify({ _comment: 'test server', result: all }), { 'content-type': 'application/json' });
+    }
+    let m = /^\/file\/([0-9a-f]{40})$/.exec(path);
+    if (m) {
+      const where = byHash.get(m[1]!);
+      const body = where && content(where.archive, where.id, where.path);
+      return body ? send(200, body, { 'content-type': 'application/octet-stream' }) : send(404, 'No such file');
+    }
+    m = /^\/archive\/([a-z-]+)\/([^/]+)\/(.*)$/.exec(path) ?? /^\/([a-z-]+)\/([^/]+)\/(.*)$/.exec(path);
+    if (!m) return send(404, 'not found');
+    const [, archive, time, rest] = m as unknown as [string, string, string, string];
+    const debianLayout = path.startsWith('/archive/');
+    if (debianLayout === UBUNTU.has(archive)) return send(404, 'not found');
+    if (rest.split('/').includes('..')) return send(400, 'bad path');
+    const id = atOrBefore(archive, time);
+    if (!id) return send(404, debianLayout ? 'No mirrorrun found at this date' : 'not found');
+    if (debianLayout && (rest === '' || rest.endsWith('/'))) {
+      if (id !== time) return send(301, '', { location: `/archive/${archive}/${id}/${rest}` });
+      return isDir(archive, id, rest) ? send(200, `<html>${archive}/${id}/${rest}</html>`, { 'content-type': 'text/html' }) : send(404, 'No such file or directory');
+    }
+    const body = content(archive, id, rest);
+    if (!body) return send(404, 'No such file or directory');
+    if (debianLayout) {
+      const sha1 = createHash('sha1').update(body).digest('hex');
+      byHash.set(sha1, { archive, id, path: rest });
+      return send(302, '', { location: `/file/${sha1}` });
+    }
+    return send(200, body, { 'content-type': 'application/octet-stream' });
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      res.statusCode = 500;
+      res.end(String(e));
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    debianBase: `${url}/archive/`,
+    ubuntuBase: `${url}/`,
+    log,
+    fault: (pattern, actions) => faults.push({ pattern, actions: [...actions] }),
+    setLatency: (ms) => {
+      latency = ms;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A Release file for tests: the fields probe and apt look at, with SHA256 lines for files. */
+export function releaseText(o: { suite: string; codename: string; date?: string; components?: string[]; architectures?: string[]; files?: Record<string, string | Buffer> }): string {
+  const lines = [
+    'Origin: Debian',
+    'Label: Debian',
+    `Suite: ${o.suite}`,
+    `Codename: ${o.codename}`,
+    `Date: ${o.date ?? 'Tue, 14 Nov 2023 20:00:00 UTC'}`,
+    `Architectures: ${(o.architectures ?? ['amd64', 'arm64']).join(' ')}`,
+    `Components: ${(o.components ?? ['main', 'contrib']).join(' ')}`,
+    'SHA256:',
+  ];
+  for (const [p, c] of Object.entries(o.files ?? {})) {
+    const b = Buffer.from(c);
+    lines.push(` ${createHash('sha256').update(b).digest('hex')} ${String(b.length).padStart(8)} ${p}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
