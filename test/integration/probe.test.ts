@@ -209,4 +209,26 @@ describe('repro-sources probe and resolve (CLI)', () => {
     expect(none.code).toBe(1);
     expect(none.stderr).toBe(`repro-sources: ${server.debianBase}debian/20200101T000000Z/: no snapshot of debian at or before 20200101T000000Z on this server (the archive's first is 20050312T000000Z)\n`);
   });
+
+  it('rewrite --resolve pins each archive to the exact snapshot it has at that time', async () => {
+    const f = await sourcesFile('deb http://ftp.de.debian.org/debian bookworm main\ndeb http://security.debian.org/debian-security bookworm-security main\n', 'x.list');
+    const r = await runCli(['rewrite', '--stdout', '--resolve', '--snapshot-base', server.debianBase, '--date', '2023-11-14T13:00:00Z', f]);
+    expect(r).toEqual({
+      code: 0,
+      stdout: `deb [check-valid-until=no] ${server.debianBase}debian/${D2}/ bookworm main\ndeb [check-valid-until=no] ${server.debianBase}debian-security/${S1}/ bookworm-security main\n`,
+      stderr: '',
+    });
+  });
+
+  it('rewrite --probe writes the first base that serves the archive well, and refuses when none does', async () => {
+    const bad = await startSnapshotServer({ files: {} });
+    const f = await sourcesFile('deb http://ftp.de.debian.org/debian bookworm main\n', 'x.list');
+    const r = await runCli(['rewrite', '--stdout', '--probe', '--snapshot-base', bad.debianBase, '--snapshot-base', server.debianBase, '--snapshot', D2, f]);
+    expect(r).toEqual({ code: 0, stdout: `deb [check-valid-until=no] ${server.debianBase}debian/${D2}/ bookworm main\n`, stderr: '' });
+    const none = await runCli(['rewrite', '--probe', '--snapshot-base', bad.debianBase, '--snapshot', D2, f]);
+    await bad.stop();
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe(`repro-sources: ${bad.debianBase}debian/${D2}/dists/bookworm/InRelease: no snapshot base serves debian well: snapshot: no snapshot of debian at or before ${D2} on this server (the archive's first is 20050312T000000Z)\n`);
+    expect(await (await import('node:fs/promises')).readFile(f, 'utf8')).toBe('deb http://ftp.de.debian.org/debian bookworm main\n');
+  });
 });

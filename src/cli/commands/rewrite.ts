@@ -5,7 +5,9 @@ import type { CliIo, ExitCode } from '../io.js';
 
 interface Flags extends TimeFlags {
   root: string;
-  snapshotBase?: string;
+  snapshotBase: string[];
+  probe?: boolean;
+  resolve?: boolean;
   stdout?: boolean;
   dryRun?: boolean;
   strict?: boolean;
@@ -23,7 +25,9 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .command('rewrite')
     .argument('[file...]', 'sources files to rewrite in place (none: every sources file of ROOT, like repro-sources-list.sh)')
     .description('pin Debian and Ubuntu entries of apt sources files to snapshot URLs, losslessly')
-    .option('--snapshot-base <url>', 'snapshot service base URL (default: $SNAPSHOT_ARCHIVE_BASE, else http://snapshot.debian.org/archive/ and https://snapshot.ubuntu.com/)')
+    .option('--snapshot-base <url>', 'snapshot service base URL (default: $SNAPSHOT_ARCHIVE_BASE, else http://snapshot.debian.org/archive/ and https://snapshot.ubuntu.com/); repeat with --probe to fall back', collect, [])
+    .option('--resolve', 'pin each archive to the exact snapshot the server holds at that time (asks the server)')
+    .option('--probe', 'probe the snapshot repositories first; write the first base that serves each archive well, fail if none does')
     .addOption(new Option('--stdout', 'print the rewritten file instead of writing it (one FILE)').conflicts('dryRun'))
     .option('--dry-run', 'print a unified diff and change nothing')
     .option('--strict', 'fail when an entry is left unpinned (third-party, PPA, unsupported release)')
@@ -44,13 +48,19 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     const dropIn = files.length === 0;
     const distro = dropIn ? (await readDistro(flags.root)).distro : undefined;
     const time = await chooseTime(flags, io, { distro, root: flags.root });
-    const base = flags.snapshotBase ?? io.env.SNAPSHOT_ARCHIVE_BASE;
-    if (base !== undefined && !/^[a-z+]+:\/\//.test(base)) throw new UsageError(`--snapshot-base ${base}`, 'not a URL');
+    const bases = flags.snapshotBase.length > 0 ? flags.snapshotBase : io.env.SNAPSHOT_ARCHIVE_BASE ? [io.env.SNAPSHOT_ARCHIVE_BASE] : [];
+    for (const b of bases) if (!/^[a-z+]+:\/\//.test(b)) throw new UsageError(`--snapshot-base ${b}`, 'not a URL');
+    if (bases.length > 1 && !flags.probe) throw new UsageError('--snapshot-base', 'several bases need --probe to choose between them');
+    const base = bases[0];
     const map = flags.map.map((m): [string, string] => {
       const eq = m.lastIndexOf('=');
       if (eq <= 0) throw new UsageError(`--map ${m}`, 'expected URI=ARCHIVE');
       return [m.slice(0, eq), m.slice(eq + 1)];
     });
+    // only these two flags reach for the network: plain rewrite never loads it
+    const pins = flags.probe || flags.resolve
+      ? await (await import('../../probe/pin.js')).networkPins({ files, root: flags.root, id: time.id, bases, resolve: flags.resolve === true, probe: flags.probe === true })
+      : undefined;
     const run = await runRewrite({
       files,
       root: flags.root,
@@ -58,6 +68,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
       epoch: time.epoch,
       mode: flags.stdout ? 'stdout' : flags.dryRun ? 'dry-run' : 'write',
       snapshotBase: base,
+      ...(pins ? { archiveIds: pins.archiveIds, archiveBases: pins.archiveBases } : {}),
       map,
       keep: flags.keep,
       native: flags.native,
