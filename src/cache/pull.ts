@@ -1,0 +1,104 @@
+/**
+ * cache pull: a .deb set from a store into a directory. Every name is checked before anything is
+ * written; each blob streams into a temp file beside its final name while hashed and counted, and
+ * is renamed only when digest and size match; a file already there with the right hash is
+ * skipped. A download cut short is retried from the start, leaving no partial file.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import pLimit from 'p-limit';
+import { IntegrityError, ReproSourcesError } from '../errors.js';
+import { parseManifest, type DebLayer } from '../oci/manifest.js';
+import type { BlobStore } from '../oci/store.js';
+import { isRetryableError } from '../probe/retry-policy.js';
+import { checkSafeDebName } from './deb-file.js';
+import type { TransferProgress } from './push.js';
+
+export interface PullOptions {
+  tag?: string | undefined;
+  digest?: string | undefined;
+  /** @default 4 */
+  concurrency?: number;
+  /** Tries per blob. @default 3 */
+  tries?: number;
+  onProgress?: (p: TransferProgress) => void;
+}
+
+export interface PullResult {
+  digest: string;
+  files: number;
+  bytesReceived: number;
+  bytesSkipped: number;
+  ms: number;
+}
+
+export async function readSet(store: BlobStore, ref: { tag?: string | undefined; digest?: string | undefined }): Promise<{ digest: string; layers: DebLayer[]; annotations: Record<string, string> }> {
+  const where = `${store.name}${ref.digest ? `@${ref.digest}` : `:${ref.tag ?? 'latest'}`}`;
+  const m = await store.getManifest({ ...(ref.tag ? { tag: ref.tag } : {}), ...(ref.digest ? { digest: ref.digest } : {}) });
+  if (!m) throw new ReproSourcesError('NOT_FOUND', where, 'no such manifest', { exitCode: 1 });
+  return { digest: m.digest, ...parseManifest(m.bytes, where) };
+}
+
+async function sha256OfFile(path: string): Promise<string | undefined> {
+  try {
+    const h = createHash('sha256');
+    for await (const c of createReadStream(path)) h.update(c as Buffer);
+    return `sha256:${h.digest('hex')}`;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function pullDebs(store: BlobStore, dir: string, o: PullOptions = {}): Promise<PullResult> {
+  const started = performance.now();
+  const set = await readSet(store, o);
+  for (const l of set.layers) checkSafeDebName(l.title, `${store.name}@${set.digest}`);
+  await mkdir(dir, { recursive: true });
+  const progress: TransferProgress = { files: 0, totalFiles: set.layers.length, bytes: 0, totalBytes: set.layers.reduce((a, l) => a + l.size, 0) };
+  let bytesReceived = 0;
+  let bytesSkipped = 0;
+  const limit = pLimit(o.concurrency ?? 4);
+  await Promise.all(
+    set.layers.map((l) =>
+      limit(async () => {
+        const final = join(dir, l.title);
+        const have = await stat(final).catch(() => undefined);
+        if (have?.size === l.size && (await sha256OfFile(final)) === l.digest) {
+          bytesSkipped += l.size;
+        } else {
+          bytesReceived += await download(store, l, final, o.tries ?? 3);
+        }
+        progress.files++;
+        progress.bytes += l.size;
+        o.onProgress?.({ ...progress });
+      }),
+    ),
+  );
+  return { digest: set.digest, files: set.layers.length, bytesReceived, bytesSkipped, ms: Math.round(performance.now() - started) };
+}
+
+async function download(store: BlobStore, l: DebLayer, final: string, tries: number): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const tmp = `${final}.${process.pid}.${Math.random().toString(36).slice(2)}.part`;
+    try {
+      const h = createHash('sha256');
+      let n = 0;
+      const body = await store.getBlob(l.digest);
+      body.on('data', (c: Buffer) => {
+        h.update(c);
+        n += c.length;
+      });
+      await pipeline(body, createWriteStream(tmp, { mode: 0o644 }));
+      const actual = `sha256:${h.digest('hex')}`;
+      if (actual !== l.digest || n !== l.size) throw new IntegrityError(`${store.name}@${l.digest} (${l.title})`, `${l.digest} (${l.size} bytes)`, `${actual} (${n} bytes)`);
+      await rename(tmp, final);
+      return n;
+    } catch (e) {
+      await rm(tmp, { force: true });
+      if (attempt >= tries || !(isRetryableError(e) || (e as { code?: string }).code === 'REGISTRY')) throw e;
+    }
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * A small OCI distribution client on undici (no maintained npm client pushes arbitrary
+ * artifacts; shared research notes, oci-registry.md section 9). It follows what docker-registry
+ * 2.8 was measured to need: OCI Accept on manifest reads, Content-Type on every body, POST
+ * then PUT for blobs, the newest Location as a URL, Basic or Bearer auth from the challenge
+ * with tokens cached per scope. Retries network errors, 429 and 5xx (Retry-After honoured);
+ * an upload that fails midway starts again from a fresh session. Secrets never reach a message.
+ */
+import { Readable } from 'node:stream';
+import { Agent, request, type Dispatcher } from 'undici';
+import { ReproSourcesError } from '../errors.js';
+import { isRetryableError, isRetryableStatus, parseRetryAfter, retryDelayMs } from '../probe/retry-policy.js';
+import { defaultSleep } from '../probe/http.js';
+import { parseChallenges } from './challenge.js';
+import { findCredentials, type Credentials } from './credentials.js';
+import { INDEX_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, sha256Digest } from './manifest.js';
+import type { OciReference } from './reference.js';
+import type { BlobStore, StoreOptions } from './store.js';
+
+type Body = Buffer | (() => Readable) | undefined;
+
+interface Token {
+  header: string;
+  expires: number;
+}
+
+class RetryableResponse extends Error {
+  readonly status: number;
+  readonly retryAfterMs: number | undefined;
+  constructor(status: number, retryAfterMs: number | undefined) {
+    super(`HTTP ${status}`);
+    this.status = status;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+export class RegistryStore implements BlobStore {
+  readonly name: string;
+  private readonly base: string;
+  private readonly origin: string;
+  private readonly repository: string;
+  private readonly dispatcher: Agent;
+  private readonly creds: Credentials | undefined;
+  private readonly retries: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private basic: string | undefined;
+  private readonly tokens = new Map<string, Token>();
+
+  private constructor(ref: Extract<OciReference, { kind: 'registry' }>, creds: Credentials | undefined, o: StoreOptions) {
+    this.origin = `${ref.plainHttp ? 'http' : 'https'}://${ref.host}`;
+    this.repository = ref.repository;
+    this.base = `${this.origin}/v2/${ref.repository}`;
+    this.name = `oci://${ref.host}/${ref.repository}`;
+    this.creds = creds;
+    this.retries = o.retries ?? 4;
+    this.sleep = o.sleep ?? defaultSleep;
+    this.dispatcher = new Agent({ connect: { timeout: 15_000 }, headersTimeout: 60_000, bodyTimeout: 120_000, connections: 8 });
+  }
+
+  static async open(ref: Extract<OciReference, { kind: 'registry' }>, o: StoreOptions): Promise<RegistryStore> {
+    const creds = o.username !== undefined ? { username: o.username, password: o.password ?? '' } : await findCredentials(ref.host, o.env ?? {});
+    return new RegistryStore(ref, creds, o);
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  async statBlob(digest: string): Promise<number | undefined> {
+    const r = await this.call('HEAD', `${this.base}/blobs/${digest}`, { scope: 'pull' });
+    await r.body.dump();
+    if (r.statusCode === 404) return undefined;
+    this.expect(r, [200], `HEAD blob ${digest}`);
+    return Number(r.headers['content-length'] ?? -1);
+  }
+
+  async putBlob(digest: string, size: number, open: () => Readable): Promise<void> {
+    // the whole POST + PUT is one attempt: a failed PUT leaves the session unusable
+    await this.withRetry(`upload ${digest}`, async () => {
+      const post = await this.once('POST', `${this.base}/blobs/uploads/`, { scope: 'pull,push', headers: { 'content-length': '0' } });
+      await post.body.dump();
+      this.expect(post, [202], `start upload of ${digest}`);
+      const location = header(post.headers, 'location');
+      if (!location) throw new ReproSourcesError('REGISTRY', this.name, 'upload session without Location');
+      const url = new URL(location, this.base);
+      url.searchParams.set('digest', digest);
+      const put = await this.once('PUT', url.toString(), {
+        scope: 'pull,push',
+        body: open,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+      });
+      const text = await put.body.text();
+      if (put.statusCode === 400 && text.includes('DIGEST_INVALID')) {
+        throw new ReproSourcesError('INTEGRITY', `${this.name}@${digest}`, 'the registry found other bytes than the digest promised (DIGEST_INVALID)');
+      }
+      this.expect(put, [201], `upload ${digest}`, text);
+    });
+  }
+
+  async getBlob(digest: string): Promise<Readable> {
+    let url = `${this.base}/blobs/${digest}`;
+    for (let hop = 0; hop < 5; hop++) {
+      const sameOrigin = new URL(url).origin === this.origin;
+      // object-storage registries redirect blob reads elsewhere: no credentials across origins
+      const r = sameOrigin ? await this.call('GET', url, { scope: 'pull' }) : await this.withRetry(`GET ${digest}`, () => this.plain('GET', url));
+      if (r.statusCode >= 300 && r.statusCode < 400 && header(r.headers, 'location')) {
+        await r.body.dump();
+        url = new URL(header(r.headers, 'location')!, url).toString();
+        continue;
+      }
+      if (r.statusCode === 404) {
+        await r.body.dump();
+        throw new ReproSourcesError('NOT_FOUND', `${this.name}@${digest}`, 'blob not in the registry', { exitCode: 1 });
+      }
+      this.expect(r, [200], `GET blob ${digest}`, r.statusCode === 200 ? undefined : await r.body.text());
+      return r.body as unknown as Readable;
+    }
+    throw new ReproSourcesError('REGISTRY', `${this.name}@${digest}`, 'too many redirects');
+  }
+
+  async putManifest(bytes: Buffer, tag: string | undefined): Promise<string> {
+    const digest = sha256Digest(bytes);
+    const r = await this.call('PUT', `${this.base}/manifests/${tag ?? digest}`, {
+      scope: 'pull,push',
+      body: bytes,
+      headers: { 'content-type': MANIFEST_MEDIA_TYPE },
+    });
+    const text = await r.body.text();
+    this.expect(r, [201], `PUT manifest ${tag ?? digest}`, text);
+    const echoed = header(r.headers, 'docker-content-digest');
+    if (echoed && echoed !== digest) throw new ReproSourcesError('INTEGRITY', this.name, `the registry stored the manifest as ${echoed}, not ${digest}`);
+    return digest;
+  }
+
+  async getManifest(ref: { tag?: string; digest?: string }): Promise<{ bytes: Buffer; digest: string } | undefined> {
+    const r = await this.call('GET', `${this.base}/manifests/${ref.digest ?? ref.tag ?? 'latest'}`, {
+      scope: 'pull',
+      headers: { accept: `${MANIFEST_MEDIA_TYPE}, ${INDEX_MEDIA_TYPE}` },
+    });
+    if (r.statusCode === 404) {
+      await r.body.dump();
+      return undefined;
+    }
+    const bytes = Buffer.from(await r.body.arrayBuffer());
+    this.expect(r, [200], `GET manifest ${ref.digest ?? ref.tag}`, bytes.toString('utf8').slice(0, 300));
+    const digest = sha256Digest(bytes);
+    if (ref.digest && digest !== ref.digest) throw new ReproSourcesError('INTEGRITY', `${this.name}@${ref.digest}`, `the registry sent a manifest whose digest is ${digest}`);
+    return { bytes, digest };
+  }
+
+  /** One request with auth, retried on network errors, 429 and 5xx. */
+  private call(method: Dispatcher.HttpMethod, url: string, o: { scope: string; body?: Body; headers?: Record<string, string> }): Promise<Dispatcher.ResponseData> {
+    return this.withRetry(`${method} ${redact(url)}`, () => this.once(method, url, o));
+  }
+
+  private async withRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const retryable = e instanceof RetryableResponse || isRetryableError(e);
+        if (!retryable || attempt > this.retries) {
+          if (e instanceof ReproSourcesError) throw e;
+          const why = e instanceof RetryableResponse ? e.message : e instanceof Error ? `${(e as { code?: string }).code ?? ''} ${e.message}`.trim() : String(e);
+          throw new ReproSourcesError('REGISTRY', this.name, `${what}: ${why} (after ${attempt} attempt${attempt === 1 ? '' : 's'})`, { cause: e });
+        }
+        await this.sleep(retryDelayMs(attempt, e instanceof RetryableResponse ? e.retryAfterMs : undefined, 60_000));
+      }
+    }
+  }
+
+  /** One request: on 401, answer the challenge once and send it again. */
+  private async once(method: Dispatcher.HttpMethod, url: string, o: { scope: string; body?: Body; headers?: Record<string, string> }): Promise<Dispatcher.ResponseData> {
+    const scope = `repository:${this.repository}:${o.scope}`;
+    let r = await this.plain(method, url, o.body, { ...(o.headers ?? {}), ...this.authHeader(scope) });
+    if (r.statusCode === 401) {
+      const challenge = header(r.headers, 'www-authenticate') ?? '';
+      await r.body.dump();
+      await this.authenticate(challenge, scope);
+      r = await this.plain(method, url, o.body, { ...(o.headers ?? {}), ...this.authHeader(scope) });
+      if (r.statusCode === 401 || r.statusCode === 403) {
+        await r.body.dump();
+        throw new ReproSourcesError('REGISTRY', this.name, `${r.statusCode === 401 ? 'authentication failed' : 'access denied'} for ${scope}${this.creds ? '' : ' (no credentials: --username with --password-stdin, or docker login)'}`);
+      }
+    }
+    if (isRetryableStatus(r.statusCode)) {
+      await r.body.dump();
+      throw new RetryableResponse(r.statusCode, parseRetryAfter(header(r.headers, 'retry-after'), Date.now()));
+    }
+    return r;
+  }
+
+  private plain(method: Dispatcher.HttpMethod, url: string, body?: Body, headers: Record<string, string> = {}): Promise<Dispatcher.ResponseData> {
+    const b = typeof body === 'function' ? body() : body;
+    return request(url, { method, dispatcher: this.dispatcher, headers: { 'user-agent': 'repro-sources', ...headers }, ...(b !== undefined ? { body: b } : {}) });
+  }
+
+  private authHeader(scope: string): Record<string, string> {
+    const t = this.tokens.get(scope);
+    if (t && t.expires > Date.now()) return { authorization: t.header };
+    if (this.basic) return { authorization: this.basic };
+    return {};
+  }
+
+  private async authenticate(header: string, scope: string): Promise<void> {
+    const challenges = parseChallenges(header);
+    const bearer = challenges.find((c) => c.scheme === 'bearer');
+    const basicCreds = this.creds?.username !== undefined && this.creds.password !== undefined ? `Basic ${Buffer.from(`${this.creds.username}:${this.creds.password}`).toString('base64')}` : undefined;
+    if (!bearer) {
+      if (!basicCreds) throw new ReproSourcesError('REGISTRY', this.name, 'authentication required (no credentials: --username with --password-stdin, or docker login)');
+      this.basic = basicCreds;
+      return;
+    }
+    const realm = bearer.params.realm;
+    if (!realm) throw new ReproSourcesError('REGISTRY', this.name, 'Bearer challenge without a realm');
+    const url = new URL(realm);
+    if (bearer.params.service) url.searchParams.set('service', bearer.params.service);
+    for (const s of new Set([scope, ...(bearer.params.scope ?? '').split(' ').filter(Boolean)])) url.searchParams.append('scope', s);
+    let r: Dispatcher.ResponseData;
+    if (this.creds?.identityToken) {
+      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: this.creds.identityToken, service: bearer.params.service ?? '', client_id: 'repro-sources', scope });
+      r = await request(realm, { method: 'POST', dispatcher: this.dispatcher, body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    } else {
+      r = await request(url, { dispatcher: this.dispatcher, headers: basicCreds ? { authorization: basicCreds } : {} });
+    }
+    const text = await r.body.text();
+    if (r.statusCode !== 200) throw new ReproSourcesError('REGISTRY', redact(realm), `token request refused: HTTP ${r.statusCode}`);
+    const j = JSON.parse(text) as { token?: string; access_token?: string; expires_in?: number };
+    const token = j.token ?? j.access_token;
+    if (!token) throw new ReproSourcesError('REGISTRY', redact(realm), 'token response without a token');
+    // renew a little before the server's expiry (default 60 s per the token spec)
+    this.tokens.set(scope, { header: `Bearer ${token}`, expires: Date.now() + Math.max(10, (j.expires_in ?? 60) - 10) * 1000 });
+  }
+
+  private expect(r: Dispatcher.ResponseData, ok: number[], what: string, body?: string): void {
+    if (ok.includes(r.statusCode)) return;
+    const code = body ? /"code"\s*:\s*"([A-Z_]+)"/.exec(body)?.[1] : undefined;
+    throw new ReproSourcesError('REGISTRY', this.name, `${what}: HTTP ${r.statusCode}${code ? ` ${code}` : ''}`);
+  }
+}
+
+function header(h: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** URLs in messages lose userinfo and the upload session state. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    return u.toString();
+  } catch {
+    return '<url>';
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * One interface in front of where blobs and manifests live: a registry (registry.ts) or an OCI
+ * image layout on disk (layout.ts). push, pull and list never know which.
+ */
+import type { Readable } from 'node:stream';
+import type { OciReference } from './reference.js';
+
+export interface BlobStore {
+  /** For messages: the reference without tag or digest. */
+  readonly name: string;
+  /** The blob's size when the store has it. */
+  statBlob(digest: string): Promise<number | undefined>;
+  /** Stores a blob; `open` may be called again to retry. The store refuses bytes that don't match the digest. */
+  putBlob(digest: string, size: number, open: () => Readable): Promise<void>;
+  /** The blob's bytes, unverified: the caller hashes them while they stream. */
+  getBlob(digest: string): Promise<Readable>;
+  /** Stores manifest bytes exactly as given, under the tag when one is given; returns the digest. */
+  putManifest(bytes: Buffer, tag: string | undefined): Promise<string>;
+  /** Manifest bytes by tag or digest (verified against the digest when one is given); undefined when unknown. */
+  getManifest(ref: { tag?: string; digest?: string }): Promise<{ bytes: Buffer; digest: string } | undefined>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  username?: string | undefined;
+  password?: string | undefined;
+  /** Environment for credential lookup (DOCKER_CONFIG, HOME). */
+  env?: Readonly<Record<string, string | undefined>>;
+  retries?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export async function openStore(ref: OciReference, options: StoreOptions = {}): Promise<BlobStore> {
+  if (ref.kind === 'layout') {
+    const { LayoutStore } = await import('./layout.js');
+    return LayoutStore.open(ref.dir);
+  }
+  const { RegistryStore } = await import('./registry.js');
+  return RegistryStore.open(ref, options);
+}
