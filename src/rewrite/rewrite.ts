@@ -55,6 +55,8 @@ export interface ReportEntry {
   newUri?: string;
   reason?: string;
   enabled: boolean;
+  /** The snapshot repository the entry is pinned to. */
+  target?: SnapshotTarget;
 }
 
 export interface RewriteResult {
@@ -123,7 +125,7 @@ function decide(uri: string, suites: string[], components: string[], type: strin
     ...(archs ? { architectures: archs } : {}),
     origin: { file: o.file ?? '<input>', line },
   };
-  return { report: { ...base, kind, archive: c.archive, newUri }, newUri, target: enabled ? target : undefined };
+  return { report: { ...base, kind, archive: c.archive, newUri, target }, newUri, target: enabled ? target : undefined };
 }
 
 function classifyWithOverrides(uri: string, suite: string, components: string[], o: RewriteOptions): Classification {

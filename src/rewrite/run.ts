@@ -12,6 +12,8 @@ import { applyRewrites, assertNoneFailed, planRewrites, readSourcesFile, readSou
 import { hasSystemCaBundle, installCaBundle, keepAptCache, readDistro } from './drop-in.js';
 import type { ReportEntry, RewriteOptions } from './rewrite.js';
 import { unifiedDiff } from './unified-diff.js';
+import { checkNativeSupport, nativeSnapshotConf } from './native.js';
+import { putRootFile } from './files.js';
 
 export interface RewriteRunOptions extends Omit<RewriteOptions, 'file' | 'format'> {
   /** Files to rewrite; none: every sources file of ROOT, as repro-sources-list.sh does. */
@@ -53,6 +55,7 @@ export async function runRewrite(o: RewriteRunOptions): Promise<RewriteRun> {
   if (dropIn && files.length === 0) throw new UsageError(o.root, 'no sources files under etc/apt (sources.list, sources.list.d/*.list|*.sources)');
   if (dropIn && distro?.distro === undefined) throw new UsageError(`${o.root}/etc/os-release`, 'neither Debian nor Ubuntu (ID/ID_LIKE)');
 
+  if (o.native && distro) checkNativeSupport(distro, o.root);
   const snapshotBase = o.snapshotBase;
   const plan = planRewrites(files, { ...o, ...(snapshotBase ? { snapshotBase } : {}) });
   checkFirstSnapshots(plan, o.epoch);
@@ -66,7 +69,13 @@ export async function runRewrite(o: RewriteRunOptions): Promise<RewriteRun> {
     return { ...run, output: Buffer.from(diff) };
   }
 
+  const nativeConf = o.native && dropIn
+    ? nativeSnapshotConf(plan.flatMap((r) => r.result.report.flatMap((e) => (e.target ? [{ uri: e.uri, target: e.target }] : []))), o.id)
+    : undefined;
   await applyRewrites(plan, o.root);
+  if (nativeConf && (await putRootFile(o.root, '/etc/apt/apt.conf.d/50repro-sources-snapshot', Buffer.from(nativeConf)))) {
+    run.written.push('/etc/apt/apt.conf.d/50repro-sources-snapshot');
+  }
   const env = o.env ?? {};
   const usesHttps = plan.some((r) => r.result.targets.some((t) => t.base.startsWith('https:')));
   const wantCa = o.caBundle ?? (dropIn && (distro?.distro === 'ubuntu' || usesHttps) && !(await hasSystemCaBundle(o.root)));
