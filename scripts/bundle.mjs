@@ -31,6 +31,7 @@ await build({
   format: 'esm',
   target: 'node20.19',
   legalComments: 'none',
+  minify: true,
   banner: {
     // Some dependencies call require(); give the ESM bundle one.
     js: "#!/usr/bin/env node\nimport { createRequire as __rsCreateRequire } from 'node:module'; const require = __rsCreateRequire(import.meta.url);",

@@ -3,14 +3,14 @@
  * built-in Mozilla roots (tls.rootCertificates) as a PEM bundle, and the apt option that
  * points at it.
  */
-import { rootCertificates } from 'node:tls';
-
 export const CA_BUNDLE_PATH = '/etc/apt/repro-sources-ca.pem';
 export const CA_CONF_PATH = '/etc/apt/apt.conf.d/50repro-sources-ca';
 /** Where Debian's ca-certificates keeps the system bundle; when present, apt needs nothing from us. */
 export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
-export function caBundlePem(): string {
+/** Loads node:tls only when a bundle is written: it is costly to load and most runs need none. */
+export async function caBundlePem(): Promise<string> {
+  const { rootCertificates } = await import('node:tls');
   return `${rootCertificates.join('\n')}\n`;
 }
 

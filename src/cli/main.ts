@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { isReproSourcesError } from '../errors.js';
 import { processIo, type CliIo, type ExitCode } from './io.js';
-import { COMMANDS } from './commands/index.js';
+import { commandsFor } from './commands/index.js';
 import { VERSION } from '../version.js';
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
@@ -24,8 +24,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   const setExit = (code: ExitCode): void => {
     exitCode = code;
   };
-  for (const register of COMMANDS) register(program, io, setExit);
   try {
+    for (const register of await commandsFor(argv)) register(program, io, setExit);
     await program.parseAsync(argv as string[], { from: 'user' });
     return exitCode;
   } catch (e) {

@@ -3,9 +3,10 @@
  * directory, are fsynced, get the target's mode and owner, and are renamed over the target
  * (rename is atomic within a filesystem); then the directory is fsynced.
  */
-import { randomBytes } from 'node:crypto';
 import { chown, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+
+let counter = 0;
 
 export interface AtomicWriteOptions {
   /** Mode for a new file (an existing file keeps its own). @default 0o644 */
@@ -14,7 +15,8 @@ export interface AtomicWriteOptions {
 
 export async function writeFileAtomic(path: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  // unique per process and call; 'wx' below refuses a name that exists anyway
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${(++counter).toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
   const old = await stat(path).catch(() => undefined);
   const fh = await open(tmp, 'wx', old ? old.mode & 0o7777 : (options.mode ?? 0o644));
   try {

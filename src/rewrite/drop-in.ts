@@ -34,7 +34,7 @@ export async function hasSystemCaBundle(root: string): Promise<boolean> {
 /** Writes the CA bundle and the apt option that uses it; returns the paths written. */
 export async function installCaBundle(root: string): Promise<string[]> {
   const changed: string[] = [];
-  if (await putRootFile(root, CA_BUNDLE_PATH, Buffer.from(caBundlePem()))) changed.push(CA_BUNDLE_PATH);
+  if (await putRootFile(root, CA_BUNDLE_PATH, Buffer.from(await caBundlePem()))) changed.push(CA_BUNDLE_PATH);
   if (await putRootFile(root, CA_CONF_PATH, Buffer.from(caConf()))) changed.push(CA_CONF_PATH);
   return changed;
 }

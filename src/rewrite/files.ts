@@ -10,7 +10,6 @@ import { confinedRealPath, inRoot } from '../fs/root.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { MAX_SOURCES_BYTES, textToBytes } from '../sources/text.js';
 import { rewriteSources, type RewriteOptions, type RewriteResult } from './rewrite.js';
-import { stashOriginal } from './stash.js';
 import type { SnapshotTarget } from '../sources/target.js';
 
 export interface SourcesFile {
@@ -64,6 +63,8 @@ export function snapshotTargets(files: readonly SourcesFile[], options: Omit<Rew
 /** Writes the changed files of a plan atomically, stashing each original first. */
 export async function applyRewrites(plan: readonly FileRewrite[], root: string): Promise<void> {
   for (const r of plan) if (r.result.changed) await confinedRealPath(root, r.path);
+  // loaded when something is written: --stdout and --dry-run never need it
+  const { stashOriginal } = await import('./stash.js');
   for (const r of plan) {
     if (!r.result.changed) continue;
     await stashOriginal(root, r.path, r.before, r.after);
@@ -77,6 +78,7 @@ export async function putRootFile(root: string, inRootPath: string, content: Uin
   await confinedRealPath(root, path);
   const before = await readFile(path).catch(() => undefined);
   if (content === undefined ? before === undefined : before !== undefined && Buffer.compare(before, Buffer.from(content)) === 0) return false;
+  const { stashOriginal } = await import('./stash.js');
   await stashOriginal(root, path, before, content);
   if (content === undefined) {
     await rm(path, { force: true });

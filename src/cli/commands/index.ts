@@ -1,21 +1,32 @@
 /**
- * Every command, in the order `--help` lists them. A command module only defines flags and
- * imports its implementation inside the action (lazy), so startup stays cheap.
+ * Every command, in the order `--help` lists them. Only the module of the command being run is
+ * loaded (all of them for help), and a command module imports its implementation inside its
+ * action: startup reads a handful of small files.
  */
 import type { Command } from 'commander';
 import type { CliIo, ExitCode } from '../io.js';
-import { register as snapshot } from './snapshot.js';
-import { register as generate } from './generate.js';
-import { register as rewrite } from './rewrite.js';
-import { register as restore } from './restore.js';
-import { register as probe } from './probe.js';
-import { register as resolve } from './resolve.js';
-import { register as cache } from './cache.js';
-import { register as warm } from './warm.js';
-import { register as serve } from './serve.js';
-import { register as diff } from './diff.js';
-import { register as bump } from './bump.js';
 
 export type Register = (program: Command, io: CliIo, setExit: (c: ExitCode) => void) => void;
 
-export const COMMANDS: readonly Register[] = [snapshot, generate, rewrite, restore, probe, resolve, cache, warm, serve, diff, bump];
+const LOADERS: Record<string, () => Promise<{ register: Register }>> = {
+  snapshot: () => import('./snapshot.js'),
+  generate: () => import('./generate.js'),
+  rewrite: () => import('./rewrite.js'),
+  restore: () => import('./restore.js'),
+  probe: () => import('./probe.js'),
+  resolve: () => import('./resolve.js'),
+  cache: () => import('./cache.js'),
+  warm: () => import('./warm.js'),
+  serve: () => import('./serve.js'),
+  diff: () => import('./diff.js'),
+  bump: () => import('./bump.js'),
+};
+
+export const COMMAND_NAMES: readonly string[] = Object.keys(LOADERS);
+
+/** The register functions needed for this argv: the named command's, or all. */
+export async function commandsFor(argv: readonly string[]): Promise<Register[]> {
+  const first = argv.find((a) => !a.startsWith('-'));
+  const names = first !== undefined && first in LOADERS ? [first] : COMMAND_NAMES;
+  return (await Promise.all(names.map((n) => LOADERS[n]!()))).map((m) => m.register);
+}
