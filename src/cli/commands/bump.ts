@@ -1,5 +1,21 @@
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
 import type { CliIo, ExitCode } from '../io.js';
 
-// Placeholder: replaced by the module that implements `bump`.
-export function register(_program: Command, _io: CliIo, _setExit: (c: ExitCode) => void): void {}
+export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => void): void {
+  program
+    .command('bump')
+    .argument('<file...>', 'Dockerfiles (ARG/ENV SOURCE_DATE_EPOCH pins) and sources files (snapshot URLs)')
+    .description('move the snapshot pins to a newer snapshot that exists, and print a Markdown summary')
+    .option('--to <time>', 'latest, an epoch, or a snapshot id', 'latest')
+    .option('--snapshot-base <url>', 'snapshot service base URL')
+    .option('--dry-run', 'change nothing; print what would change')
+    .option('--json', 'print one JSON document')
+    .action(async (files: string[], f: { to: string; snapshotBase?: string; dryRun?: boolean; json?: boolean }) => {
+      const { bump } = await import('../../update/bump.js');
+      if (files.length === 0) throw new UsageError('bump', 'name the files that hold pins');
+      const r = await bump({ files, to: f.to, snapshotBase: f.snapshotBase ?? io.env.SNAPSHOT_ARCHIVE_BASE, dryRun: f.dryRun === true });
+      io.stdout.write(f.json ? `${JSON.stringify({ ...r, markdown: undefined }, null, 2)}\n` : r.markdown);
+      setExit(0);
+    });
+}

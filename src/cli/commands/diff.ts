@@ -1,5 +1,54 @@
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
 import type { CliIo, ExitCode } from '../io.js';
 
-// Placeholder: replaced by the module that implements `diff`.
-export function register(_program: Command, _io: CliIo, _setExit: (c: ExitCode) => void): void {}
+interface Flags {
+  root?: string;
+  from: string;
+  to: string;
+  packages?: string;
+  snapshotBase: string[];
+  arch?: string;
+  json?: boolean;
+}
+
+const collect = (v: string, acc: string[]): string[] => [...acc, v];
+
+export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => void): void {
+  program
+    .command('diff')
+    .argument('[file...]', 'sources files (or --root DIR)')
+    .description('what moving the snapshot pin changes for the packages a build uses')
+    .option('--root <dir>', "the root whose sources files (and dpkg status, for the package list) are read")
+    .requiredOption('--from <time>', 'snapshot id, epoch')
+    .requiredOption('--to <time>', 'snapshot id, epoch, or latest')
+    .option('--packages <list>', 'packages to look at (default: those installed in ROOT, else all)')
+    .option('--snapshot-base <url>', 'snapshot service base URL', collect, [])
+    .option('--arch <arch>', 'architecture of the indexes (default: amd64)')
+    .option('--json', 'print one JSON document')
+    .action(async (files: string[], f: Flags) => {
+      const [{ diffSnapshots }, { readSourcesFile, readSourcesFiles }] = await Promise.all([import('../../update/diff.js'), import('../../rewrite/files.js')]);
+      if (files.length === 0 && !f.root) throw new UsageError('diff', 'give sources files or --root DIR');
+      const sources = files.length > 0 ? await Promise.all(files.map(readSourcesFile)) : await readSourcesFiles(f.root!);
+      const r = await diffSnapshots({
+        files: sources,
+        from: f.from,
+        to: f.to,
+        packages: f.packages?.split(/[,\s]+/).filter(Boolean),
+        root: f.root,
+        snapshotBase: f.snapshotBase[0] ?? io.env.SNAPSHOT_ARCHIVE_BASE,
+        architecture: f.arch,
+      });
+      if (f.json) {
+        io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      } else {
+        for (const a of r.archives) {
+          io.stdout.write(`${a.archive} ${a.from} -> ${a.to}: ${a.changed.length} changed, ${a.added.length} added, ${a.removed.length} removed\n`);
+          for (const c of a.changed) io.stdout.write(`  ~ ${c.package} ${c.architecture} ${c.from} -> ${c.to}${a.archive.endsWith('-security') ? ' (security)' : ''}\n`);
+          for (const c of a.added) io.stdout.write(`  + ${c.package} ${c.architecture} ${c.version}\n`);
+          for (const c of a.removed) io.stdout.write(`  - ${c.package} ${c.architecture} ${c.version}\n`);
+        }
+      }
+      setExit(0);
+    });
+}

@@ -1,0 +1,133 @@
+import { mkdtemp, readFile, rm, writeFile, copyFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bumpDockerfile, findDockerfilePins } from '../../src/update/pins.js';
+import { compareVersions } from '../../src/update/packages-diff.js';
+import { diffSnapshots } from '../../src/update/diff.js';
+import { buildSignedArchive, debianSources, type SignedArchive } from '../helpers/archive.js';
+import { startSnapshotServer, type SnapshotServer } from '../helpers/snapshot-server.js';
+import { cleanEnv, PROJECT_ROOT, runCli } from '../helpers/cli.js';
+
+let archive: SignedArchive;
+let server: SnapshotServer;
+let work: string;
+let sourcesFile: string;
+
+beforeAll(async () => {
+  archive = await buildSignedArchive();
+  server = await startSnapshotServer({ dir: { root: archive.root, archives: archive.archives } });
+  work = await mkdtemp(join(tmpdir(), 'rs-update-'));
+  sourcesFile = join(work, 'debian.sources');
+  await writeFile(sourcesFile, debianSources(archive.keyring));
+  // pinned as rewrite writes it, at the first snapshots
+  const r = await runCli(['rewrite', '--snapshot-base', server.debianBase, '--snapshot', '20240101T120000Z', sourcesFile]);
+  expect(r.code).toBe(0);
+});
+afterAll(async () => {
+  await server.stop();
+  await rm(work, { recursive: true, force: true });
+  await rm(archive.root, { recursive: true, force: true });
+});
+
+describe('pins and versions', () => {
+  it('finds ARG and ENV pins in a multi-stage CRLF Dockerfile and changes only their digits', async () => {
+    const text = await readFile(join(PROJECT_ROOT, 'test/fixtures/dockerfiles/Dockerfile.multistage-crlf'), 'latin1');
+    expect(findDockerfilePins(text).map((p) => [p.line, p.keyword, p.epoch])).toEqual([[2, 'ARG', 1704067200], [6, 'ENV', 1704067200], [11, 'ENV', 1704067200]]);
+    const out = bumpDockerfile(text, 1706745600).text;
+    expect(out).toBe(text.replaceAll('1704067200', '1706745600'));
+    expect(out.split('\r\n').length).toBe(text.split('\r\n').length);
+  });
+
+  it.each([
+    ['1.0-1', '2.0-1', -1], ['1:1.0', '2.0', 1], ['1.0~rc1', '1.0', -1], ['1.0', '1.0+b1', -1], ['3.0.11-1~deb12u1', '3.0.11-1~deb12u2', -1],
+    ['2.10-3', '2.9-1', 1], ['1.0a', '1.0', 1], ['1.0', '1.0', 0],
+  ])('compareVersions(%s, %s) = %i', (a, b, r) => {
+    expect(compareVersions(a as string, b as string)).toBe(r);
+  });
+});
+
+describe('diff', () => {
+  it('says what the newer snapshot changes, per archive, security changes apart', async () => {
+    const r = await diffSnapshots({ files: [{ path: sourcesFile, content: await readFile(sourcesFile) }], from: '20240101T120000Z', to: '20240215T000000Z', snapshotBase: server.debianBase });
+    expect(r.archives).toEqual([
+      {
+        archive: 'debian',
+        from: '20240101T000000Z',
+        to: '20240201T000000Z',
+        changed: [{ package: 'hello', architecture: 'amd64', from: '1.0-1', to: '2.0-1' }],
+        added: [{ package: 'newpkg', architecture: 'amd64', version: '0.1-1' }],
+        removed: [{ package: 'tool', architecture: 'amd64', version: '1:3.1-2' }],
+      },
+      {
+        archive: 'debian-security',
+        from: '20240101T120000Z',
+        to: '20240201T120000Z',
+        changed: [{ package: 'libssl-test', architecture: 'amd64', from: '3.0.11-1~deb12u1', to: '3.0.11-1~deb12u2' }],
+        added: [],
+        removed: [],
+      },
+    ]);
+    expect(r.security).toEqual([{ package: 'libssl-test', architecture: 'amd64', from: '3.0.11-1~deb12u1', to: '3.0.11-1~deb12u2', archive: 'debian-security' }]);
+  });
+
+  it('CLI: --to latest, --packages, --json', async () => {
+    const r = await runCli(['diff', sourcesFile, '--from', '20240101T120000Z', '--to', 'latest', '--packages', 'hello,libhello1', '--snapshot-base', server.debianBase, '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.packagesConsidered).toBe(2);
+    expect(doc.archives.map((a: { archive: string; to: string; changed: unknown[]; added: unknown[] }) => [a.archive, a.to, a.changed.length, a.added.length])).toEqual([
+      ['debian', '20240201T000000Z', 1, 0],
+      ['debian-security', '20240201T120000Z', 0, 0],
+    ]);
+    const human = await runCli(['diff', sourcesFile, '--from', '20240101T120000Z', '--to', '1707955200', '--snapshot-base', server.debianBase]);
+    expect(human.stdout).toBe(
+      'debian 20240101T000000Z -> 20240201T000000Z: 1 changed, 1 added, 1 removed\n' +
+        '  ~ hello amd64 1.0-1 -> 2.0-1\n  + newpkg amd64 0.1-1\n  - tool amd64 1:3.1-2\n' +
+        'debian-security 20240101T120000Z -> 20240201T120000Z: 1 changed, 0 added, 0 removed\n' +
+        '  ~ libssl-test amd64 3.0.11-1~deb12u1 -> 3.0.11-1~deb12u2 (security)\n',
+    );
+  });
+
+  it('refuses an index whose bytes do not match its Release', async () => {
+    const idx = join(archive.root, 'debian/20240201T000000Z/dists/bookworm/main/binary-amd64/Packages.gz');
+    const saved = join(work, 'Packages.gz.saved');
+    await copyFile(idx, saved);
+    const { gzipSync } = await import('node:zlib');
+    await writeFile(idx, gzipSync('Package: evil\nVersion: 9\nArchitecture: amd64\n'));
+    const r = await runCli(['diff', sourcesFile, '--from', '20240101T120000Z', '--to', '20240201T000000Z', '--snapshot-base', server.debianBase]);
+    await copyFile(saved, idx);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Packages\.gz: digest mismatch: expected sha256:[0-9a-f]{64} \(\d+ bytes, from the Release\), got sha256:/);
+  });
+});
+
+describe('bump', () => {
+  it('moves Dockerfile and sources pins to the newest snapshot, prints a PR body, and is a no-op the second time', async () => {
+    const dockerfile = join(work, 'Dockerfile');
+    await copyFile(join(PROJECT_ROOT, 'test/fixtures/dockerfiles/Dockerfile.multistage-crlf'), dockerfile);
+    const before = await readFile(dockerfile, 'latin1');
+    const dry = await runCli(['bump', dockerfile, sourcesFile, '--dry-run', '--snapshot-base', server.debianBase]);
+    expect(dry.code).toBe(0);
+    expect(await readFile(dockerfile, 'latin1')).toBe(before);
+    const r = await runCli(['bump', dockerfile, sourcesFile, '--snapshot-base', server.debianBase], { env: cleanEnv() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(dry.stdout);
+    expect(r.stdout.split('\n').slice(0, 8)).toEqual([
+      '## Bump the apt snapshot from 20240101T000000Z to 20240201T000000Z',
+      '',
+      'SOURCE_DATE_EPOCH=1706745600',
+      '',
+      '| file | pins | from | to |',
+      '|---|---|---|---|',
+      `| ${dockerfile} | 3 | 20240101T000000Z | 20240201T000000Z |`,
+      `| ${sourcesFile} | 2 | 20240101T120000Z | 20240201T000000Z |`,
+    ]);
+    expect(r.stdout).toContain('- hello (amd64): 1.0-1 → 2.0-1');
+    expect(await readFile(dockerfile, 'latin1')).toBe(before.replaceAll('1704067200', '1706745600'));
+    expect(await readFile(sourcesFile, 'utf8')).toContain(`URIs: ${server.debianBase}debian/20240201T000000Z/`);
+    const again = await runCli(['bump', dockerfile, sourcesFile, '--snapshot-base', server.debianBase]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Already at this snapshot: nothing to change.');
+  });
+});
