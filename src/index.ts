@@ -30,3 +30,61 @@ export type { Paragraph, ReadOptions } from './deb822/reader.js';
 // system files
 export { parseOsRelease, distroOf } from './apt/os-release.js';
 export type { OsRelease, DistroRelease } from './apt/os-release.js';
+
+// lossless deb822 and sources files
+export { parseDeb822, serializeDeb822, setField, mapFieldWords, fieldValue, fieldWords, findField } from './deb822/document.js';
+export type { Deb822Document, Deb822Paragraph, Deb822Field } from './deb822/document.js';
+export { parseOneLine, serializeOneLine, editEntryLine } from './sources/one-line.js';
+export type { OneLineDocument, OneLineEntry, OneLineEdit } from './sources/one-line.js';
+export { parseDeb822Sources } from './sources/deb822-sources.js';
+export type { SourcesStanza, Deb822SourcesDocument } from './sources/deb822-sources.js';
+export type { SnapshotTarget } from './sources/target.js';
+
+// rewrite and restore
+export { classifyEntry } from './rewrite/classify.js';
+export type { Classification } from './rewrite/classify.js';
+export { rewriteSources, detectFormat, REPORT_KIND_INFO } from './rewrite/rewrite.js';
+export type { RewriteOptions, RewriteResult, ReportEntry, ReportKind } from './rewrite/rewrite.js';
+export { runRewrite } from './rewrite/run.js';
+export type { RewriteRunOptions, RewriteRun } from './rewrite/run.js';
+export { readSourcesFiles, readSourcesFile, snapshotTargets, planRewrites } from './rewrite/files.js';
+export { restoreOriginals } from './rewrite/stash.js';
+
+// generate
+export { generateSources } from './generate/generate.js';
+export type { GenerateOptions } from './generate/generate.js';
+export { loadTemplate } from './generate/templates.js';
+
+// probe and resolve
+export { probe } from './probe/probe.js';
+export type { ProbeOptions, ProbeReport, ProbeEntry } from './probe/probe.js';
+export { resolveSnapshot, latestSnapshot } from './probe/resolve.js';
+export type { ResolvedSnapshot } from './probe/resolve.js';
+export { fetchWithRetry, createAgent } from './probe/http.js';
+export type { FetchOptions, FetchResult } from './probe/http.js';
+export { parseRetryAfter, isRetryableStatus, isRetryableError } from './probe/retry-policy.js';
+export { parseRelease, checkRelease } from './probe/release.js';
+
+// OCI cache
+export { parseReference, formatReference } from './oci/reference.js';
+export type { OciReference } from './oci/reference.js';
+export { openStore } from './oci/store.js';
+export type { BlobStore, StoreOptions } from './oci/store.js';
+export { buildManifest, parseManifest } from './oci/manifest.js';
+export { pushDebs } from './cache/push.js';
+export type { PushOptions, PushResult } from './cache/push.js';
+export { pullDebs } from './cache/pull.js';
+export type { PullOptions, PullResult } from './cache/pull.js';
+export { listDebs } from './cache/list.js';
+
+// apt
+export { createIsolatedApt, parsePrintUris } from './apt/isolated-apt.js';
+export type { IsolatedApt, IsolatedAptOptions } from './apt/isolated-apt.js';
+
+// updates
+export { diffSnapshots } from './update/diff.js';
+export type { DiffReport } from './update/diff.js';
+export { bump } from './update/bump.js';
+export type { BumpReport } from './update/bump.js';
+export { compareVersions } from './update/packages-diff.js';
+export { findDockerfilePins } from './update/pins.js';
