@@ -6,7 +6,9 @@
 import pRetry, { AbortError } from 'p-retry';
 import { Agent, request, type Dispatcher } from 'undici';
 import { ReproSourcesError } from '../errors.js';
-import { isRetryableError, isRetryableStatus, parseRetryAfter, retryDelayMs, type BackoffOptions } from './retry-policy.js';
+import { defaultSleep, isRetryableError, isRetryableStatus, parseRetryAfter, retryDelayMs, type BackoffOptions } from './retry-policy.js';
+
+export { defaultSleep };
 
 export interface AgentOptions {
   /** @default 10000 */
@@ -78,20 +80,6 @@ export class RetryableStatusError extends ReproSourcesError {
   }
 }
 
-export const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-
 let sharedAgent: Agent | undefined;
 function agent(): Agent {
   sharedAgent ??= createAgent();
@@ -109,7 +97,7 @@ export async function fetchWithRetry(url: string, o: FetchOptions = {}): Promise
     attempts++;
     const r = await fetchOnce(url, o);
     if (isRetryableStatus(r.status)) {
-      r.stream?.destroy();
+      await r.stream?.dump().catch(() => {});
       throw new RetryableStatusError(r.url, r.status, parseRetryAfter(headerOf(r.headers, 'retry-after'), Date.now()));
     }
     return { ...r, attempts, latencyMs: Math.round(performance.now() - started) };

@@ -7,6 +7,7 @@
  */
 import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
+import { ReproSourcesError } from '../errors.js';
 import { fromSnapshotId } from '../snapshot/id.js';
 import type { SnapshotTarget } from '../sources/target.js';
 import { fetchWithRetry, type FetchOptions } from './http.js';
@@ -27,9 +28,11 @@ export interface ProbeOptions {
   /** Bound on one request including its retries. @default 120000 */
   requestTimeoutMs?: number;
   dispatcher?: Dispatcher;
+  /** Cancels every request and wait; probe then rejects with an ABORTED error. */
   signal?: AbortSignal;
   sleep?: FetchOptions['sleep'];
   random?: () => number;
+  /** Called as each entry's verdict is final (after any fallback to other bases). */
   onProgress?: (p: { done: number; total: number; entry: ProbeEntry }) => void;
 }
 
@@ -63,7 +66,13 @@ export interface ProbeReport {
   elapsedMs: number;
 }
 
+/**
+ * Probe every suite of every target: resolve the snapshot the time lands on (once per base,
+ * archive and id), fetch dists/SUITE/InRelease (Release when there is none) and judge it.
+ * Never rejects for an unavailable entry (that is in the report); rejects when cancelled.
+ */
 export async function probe(targets: readonly SnapshotTarget[], options: ProbeOptions = {}): Promise<ProbeReport> {
+  cancelled(options.signal);
   const started = performance.now();
   const limit = pLimit(options.concurrency ?? 4);
   const maxStale = options.maxStalenessSec ?? 172_800;
@@ -99,6 +108,7 @@ export async function probe(targets: readonly SnapshotTarget[], options: ProbeOp
       const bases = options.bases && options.bases.length > 0 ? options.bases : [ts[0]!.base];
       let first: ProbeEntry[] | undefined;
       for (const rawBase of bases) {
+        cancelled(options.signal);
         const base = rawBase.endsWith('/') ? rawBase : `${rawBase}/`;
         const results = await Promise.all(
           ts.flatMap((t) => t.suites.map((suite) => checkSuite({ ...t, base }, suite, resolveOnce, limit, fetchOpts, maxStale))),
@@ -116,6 +126,7 @@ export async function probe(targets: readonly SnapshotTarget[], options: ProbeOp
       }
     }),
   );
+  cancelled(options.signal);
   entries.sort((a, b) => (a.origin?.file ?? '').localeCompare(b.origin?.file ?? '') || (a.origin?.line ?? 0) - (b.origin?.line ?? 0) || a.archive.localeCompare(b.archive));
   return { ok: entries.every((e) => e.ok), entries, chosenBases, elapsedMs: Math.round(performance.now() - started) };
 }
@@ -151,6 +162,7 @@ async function checkSuite(
   try {
     reached = await resolveOnce(t.base, t.archive, t.id);
   } catch (e) {
+    cancelled(fetchOpts.signal);
     entry.problems.push(`snapshot: ${(e as Error).message}`);
     return entry;
   }
@@ -189,6 +201,7 @@ async function checkSuite(
     if (check.missingComponents.length) entry.problems.push(`components missing: ${check.missingComponents.join(' ')}`);
     if (check.missingArchitectures.length) entry.problems.push(`architectures missing: ${check.missingArchitectures.join(' ')}`);
   } catch (e) {
+    cancelled(fetchOpts.signal);
     entry.problems.push((e as Error).message);
     return entry;
   }
@@ -199,6 +212,12 @@ async function checkSuite(
   return entry;
 }
 
+/** A cancelled probe is not a report of unavailable mirrors: stop with an error instead. */
+function cancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new ReproSourcesError('ABORTED', 'probe', 'cancelled', { cause: signal.reason });
+}
+
+/** Seconds as the table shows them: 45s, 12m, 37h, 3d. */
 export function formatDuration(sec: number): string {
   if (sec < 120) return `${sec}s`;
   if (sec < 7200) return `${Math.round(sec / 60)}m`;

@@ -80,3 +80,18 @@ export function retryDelayMs(retry: number, retryAfterMs: number | undefined, ma
   const d = retryAfterMs ?? backoffMs(retry, o);
   return Math.min(d, maxWaitMs);
 }
+
+/** A wait that an AbortSignal ends at once (rejecting with the signal's reason). */
+export const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });

@@ -1,21 +1,39 @@
 /**
- * A snapshot server of our own, on 127.0.0.1, shaped like the real services:
+ * A snapshot server of our own, on 127.0.0.1 (port 0), shaped like the real services, for every
+ * test that needs one (probe, resolve, rewrite --probe, serve, diff, the end-to-end flow).
  *
- *   /archive/<archive>/<id>/<path>   snapshot.debian.org layout. A time that is not an exact
- *       snapshot resolves to the newest snapshot at or before it ("now" to the newest); a
- *       directory (path ending in "/") at such a time answers 301 to the canonical id; a file
- *       answers 302 to /file/<sha1> (what the real service does for every file); before the
- *       first snapshot: 404.
- *   /<archive>/<id>/<path>           snapshot.ubuntu.com layout (archives ubuntu, ubuntu-ports):
- *       any time is valid and serves the newest snapshot at or before it, no redirect.
- *   /file/<sha1>                     the bytes.
- *   /mr/timestamp/                   {"result": {"<archive>": [ids...]}}.
+ * Layouts:
+ *   /archive/<archive>/<time>/<path>  snapshot.debian.org. <time> resolves to the newest snapshot
+ *       at or before it ("now" to the newest, YYYYMMDD to midnight). A directory (path "" or
+ *       ending in "/") asked at a time that is not an exact snapshot answers 301 to
+ *       /archive/<archive>/<id>/<path>; an exact one answers 200 (HTML) or 404. A file answers
+ *       302 to /file/<sha1> (as the real service does for every file). Before the first: 404.
+ *   /<archive>/<time>/<path>           snapshot.ubuntu.com (archives ubuntu, ubuntu-ports): any
+ *       time is valid and serves the newest snapshot at or before it, no redirect.
+ *   /file/<sha1>                       the bytes of a file a 302 pointed at.
+ *   /mr/timestamp/                     {"result": {"<archive>": [ids, oldest first]}}.
  *
- * Content per archive and id comes from `files` (relative path -> bytes) or from a directory
- * laid out as <dir>/<archive>/<id>/... . Faults are scripted per request: `fault(pattern,
- * [...actions])` makes the next matching requests fail in order (429 with Retry-After, 503,
- * a reset, headers that never come, a body cut short, a redirect loop), then it serves
- * normally. Every request is logged. `latencyMs` delays every answer.
+ * Content per archive and id: `files` (relative path -> bytes, in memory) and/or `dir` (a tree
+ * <root>/<archive>/<id>/..., e.g. a signed archive built by apt-ftparchive); `addSnapshot`
+ * adds an id while running (a mirror that imports again).
+ *
+ * Faults: `fault(pattern, actions)` queues actions for requests whose path matches; each
+ * matching request takes the next action until the queue is empty, then is served normally.
+ * Actions: `{ status, headers?, body? }` (429 with Retry-After, a burst of 503s ...), 'reset'
+ * (socket destroyed before any answer), 'hang' (headers never come), 'stall' (headers, then
+ * the body never ends), 'cut' (a body shorter than its Content-Length, then the socket closes),
+ * 'loop' (302 to itself), `{ delayMs }` (served normally, late). `latencyMs` / `setLatency`
+ * delay every answer.
+ *
+ * `log` holds every request ({ method, path, status }; status 0 = reset, -1 = hang, 206 =
+ * cut/stall); `requests(pattern)` filters it; `connections()` counts TCP connections accepted.
+ * `stop()` closes the server and every socket.
+ *
+ *   const server = await startSnapshotServer({ files: { debian: { '20231114T000000Z': {
+ *     'dists/bookworm/InRelease': releaseText({ suite: 'stable', codename: 'bookworm' }) } } } });
+ *   server.fault(/InRelease$/, [{ status: 429, headers: { 'retry-after': '2' } }, 'reset']);
+ *   ... `${server.debianBase}debian/20231114T000000Z/` ...
+ *   await server.stop();
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -27,8 +45,10 @@ export type FaultAction =
   | { status: number; headers?: Record<string, string>; body?: string }
   | 'reset'
   | 'hang'
+  | 'stall'
   | 'cut'
-  | 'loop';
+  | 'loop'
+  | { delayMs: number };
 
 export interface SnapshotServerOptions {
   /** archive -> id -> (relative path -> content) */
@@ -51,8 +71,17 @@ export interface SnapshotServer {
   /** Base for Ubuntu archives: `${url}/`. */
   ubuntuBase: string;
   log: LoggedRequest[];
+  /** The logged requests whose path matches. */
+  requests(pattern: RegExp): LoggedRequest[];
+  /** Queue faults for the next requests matching pattern (see the top of this file). */
   fault(pattern: RegExp, actions: FaultAction[]): void;
+  /** Drop every queued fault. */
+  clearFaults(): void;
+  /** Serve one more snapshot of an archive from now on (in-memory content). */
+  addSnapshot(archive: string, id: string, files: Record<string, string | Buffer>): void;
   setLatency(ms: number): void;
+  /** TCP connections accepted so far (keep-alive reuse shows as few). */
+  connections(): number;
   stop(): Promise<void>;
 }
 
@@ -60,18 +89,22 @@ const UBUNTU = new Set(['ubuntu', 'ubuntu-ports']);
 
 export async function startSnapshotServer(options: SnapshotServerOptions): Promise<SnapshotServer> {
   const faults: { pattern: RegExp; actions: FaultAction[] }[] = [];
+  // a copy: addSnapshot must not change the caller's object
+  const memory: Record<string, Record<string, Record<string, string | Buffer>>> = {};
+  for (const [a, byId] of Object.entries(options.files ?? {})) memory[a] = { ...byId };
   const log: LoggedRequest[] = [];
   const byHash = new Map<string, { archive: string; id: string; path: string }>();
   let latency = options.latencyMs ?? 0;
   const sockets = new Set<Socket>();
+  let accepted = 0;
 
   const ids = (archive: string): string[] => {
-    const fromFiles = Object.keys(options.files?.[archive] ?? {});
+    const fromFiles = Object.keys(memory[archive] ?? {});
     const fromDir = options.dir?.archives[archive] ?? [];
     return [...new Set([...fromFiles, ...fromDir])].sort();
   };
   const content = (archive: string, id: string, path: string): Buffer | undefined => {
-    const f = options.files?.[archive]?.[id]?.[path];
+    const f = memory[archive]?.[id]?.[path];
     if (f !== undefined) return Buffer.from(f);
     if (options.dir && (options.dir.archives[archive] ?? []).includes(id)) {
       const p = join(options.dir.root, archive, id, path);
@@ -83,7 +116,7 @@ export async function startSnapshotServer(options: SnapshotServerOptions): Promi
   const isDir = (archive: string, id: string, path: string): boolean => {
     if (path === '') return true;
     const prefix = path.endsWith('/') ? path : `${path}/`;
-    if (Object.keys(options.files?.[archive]?.[id] ?? {}).some((p) => p.startsWith(prefix))) return true;
+    if (Object.keys(memory[archive]?.[id] ?? {}).some((p) => p.startsWith(prefix))) return true;
     if (options.dir && (options.dir.archives[archive] ?? []).includes(id)) {
       const p = join(options.dir.root, archive, id, path);
       return existsSync(p) && statSync(p).isDirectory();
@@ -109,8 +142,9 @@ export async function startSnapshotServer(options: SnapshotServerOptions): Promi
     };
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     const f = faults.find((x) => x.pattern.test(path) && x.actions.length > 0);
-    if (f) {
-      const a = f.actions.shift()!;
+    const a = f?.actions.shift();
+    if (a !== undefined && typeof a === 'object' && 'delayMs' in a) await new Promise((r) => setTimeout(r, a.delayMs));
+    else if (a !== undefined) {
       if (a === 'reset') {
         log.push({ method: req.method ?? 'GET', path, status: 0 });
         req.socket.destroy();
@@ -121,6 +155,12 @@ export async function startSnapshotServer(options: SnapshotServerOptions): Promi
         return;
       }
       if (a === 'loop') return send(302, '', { location: path });
+      if (a === 'stall') {
+        log.push({ method: req.method ?? 'GET', path, status: 206 });
+        res.writeHead(200, { 'content-length': '100000' });
+        res.write('partial');
+        return;
+      }
       if (a === 'cut') {
         log.push({ method: req.method ?? 'GET', path, status: 206 });
         res.writeHead(200, { 'content-length': '100000' });
@@ -132,7 +172,7 @@ export async function startSnapshotServer(options: SnapshotServerOptions): Promi
     }
     if (path === '/mr/timestamp/') {
       const all: Record<string, string[]> = {};
-      for (const a of new Set([...Object.keys(options.files ?? {}), ...Object.keys(options.dir?.archives ?? {})])) all[a] = ids(a);
+      for (const a of new Set([...Object.keys(memory), ...Object.keys(options.dir?.archives ?? {})])) all[a] = ids(a);
       return send(200, JSON.stringify({ _comment: 'test server', result: all }), { 'content-type': 'application/json' });
     }
     let m = /^\/file\/([0-9a-f]{40})$/.exec(path);
@@ -171,6 +211,7 @@ export async function startSnapshotServer(options: SnapshotServerOptions): Promi
   });
   server.on('connection', (s) => {
     sockets.add(s);
+    accepted++;
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -180,7 +221,15 @@ export async function startSnapshotServer(options: SnapshotServerOptions): Promi
     debianBase: `${url}/archive/`,
     ubuntuBase: `${url}/`,
     log,
+    requests: (pattern) => log.filter((r) => pattern.test(r.path)),
     fault: (pattern, actions) => faults.push({ pattern, actions: [...actions] }),
+    clearFaults: () => {
+      faults.length = 0;
+    },
+    addSnapshot: (archive, id, files) => {
+      memory[archive] = { ...(memory[archive] ?? {}), [id]: { ...files } };
+    },
+    connections: () => accepted,
     setLatency: (ms) => {
       latency = ms;
     },

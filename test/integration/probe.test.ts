@@ -1,14 +1,10 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+/** fetchWithRetry and probe() against the fault-injecting snapshot server: attempts, waits, verdicts. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, fetchWithRetry } from '../../src/probe/http.js';
-import { latestSnapshot, resolveSnapshot } from '../../src/probe/resolve.js';
-import { probe } from '../../src/probe/probe.js';
+import { probe, type ProbeEntry } from '../../src/probe/probe.js';
 import { ReproSourcesError } from '../../src/errors.js';
 import type { SnapshotTarget } from '../../src/sources/target.js';
 import { releaseText, startSnapshotServer, type SnapshotServer } from '../helpers/snapshot-server.js';
-import { cleanEnv, runCli } from '../helpers/cli.js';
 
 const D1 = '20231114T000000Z';
 const D2 = '20231114T120000Z';
@@ -39,26 +35,6 @@ afterAll(async () => server.stop());
 function target(archive: string, id: string, suites: string[], components = ['main'], base = server.debianBase): SnapshotTarget {
   return { distro: archive.startsWith('ubuntu') ? 'ubuntu' : 'debian', archive, base, id, subdir: '', suites, components };
 }
-
-describe('resolve', () => {
-  it('an exact snapshot is itself; a time between snapshots is the one before; "now" is the newest', async () => {
-    expect((await resolveSnapshot({ base: server.debianBase, archive: 'debian', id: D2 })).id).toBe(D2);
-    expect(await resolveSnapshot({ base: server.debianBase, archive: 'debian', id: '20231114T115959Z' })).toMatchObject({ id: D1, checked: true, stalenessSec: 43199 });
-    expect((await latestSnapshot({ base: server.debianBase, archive: 'debian' })).id).toBe(D2);
-  });
-
-  it('a time before the first snapshot is an error naming it', async () => {
-    await expect(resolveSnapshot({ base: server.debianBase, archive: 'debian', id: '20200101T000000Z' })).rejects.toThrow(
-      'no snapshot of debian at or before 20200101T000000Z on this server (the archive\'s first is 20050312T000000Z)',
-    );
-  });
-
-  it("Ubuntu's service takes any time: nothing is asked", async () => {
-    const before = server.log.length;
-    expect(await resolveSnapshot({ base: server.ubuntuBase, archive: 'ubuntu', id: '20240101T010203Z' })).toMatchObject({ id: '20240101T010203Z', checked: false });
-    expect(server.log.length).toBe(before);
-  });
-});
 
 describe('fetchWithRetry', () => {
   const url = () => `${server.url}/archive/debian/${D1}/dists/bookworm/InRelease`;
@@ -164,71 +140,136 @@ describe('probe', () => {
   });
 });
 
-describe('repro-sources probe and resolve (CLI)', () => {
-  async function sourcesFile(text: string, name = 'x.sources'): Promise<string> {
-    const dir = await mkdtemp(join(tmpdir(), 'rs-probe-'));
-    await writeFile(join(dir, name), text);
-    return join(dir, name);
-  }
+describe('fetchWithRetry, more faults', () => {
+  const url = () => `${server.url}/archive/debian/${D1}/dists/bookworm/InRelease`;
 
-  it('exit 0 and a table when every entry is available', async () => {
-    const f = await sourcesFile('Types: deb\nURIs: http://ftp.de.debian.org/debian\nSuites: bookworm bookworm-updates\nComponents: main\n');
-    const r = await runCli(['probe', '--snapshot-base', server.debianBase, '--snapshot', D2, f]);
-    expect(r.code).toBe(0);
-    expect(r.stdout.split('\n')[0]).toMatch(/^\s+ARCHIVE\s+SUITE\s+SNAPSHOT\s+STALE\s+HTTP\s+TRIES\s+MS\s+PROBLEMS$/);
-    expect(r.stdout.split('\n').slice(1, 3).map((l) => l.split(/\s+/).slice(0, 6).join(' '))).toEqual([
-      `ok debian bookworm ${D2} 0s 200`,
-      `ok debian bookworm-updates ${D2} 0s 200`,
-    ]);
-    expect(r.stderr).toMatch(/^repro-sources: probe: 2 of 2 available in \d+ ms\n$/);
-  });
-
-  it('probes files that are already pinned as they are, exit 1 and --json when one is missing', async () => {
-    const f = await sourcesFile(`Types: deb\nURIs: ${server.debianBase}debian/${D1}/\nSuites: bookworm trixie\nComponents: main\n`);
-    const r = await runCli(['probe', '--json', '--retries', '0', f], { env: cleanEnv() });
-    expect(r.code).toBe(1);
-    const doc = JSON.parse(r.stdout);
-    expect(doc.ok).toBe(false);
-    expect(doc.entries.map((e: { suite: string; ok: boolean; status: number; problems: string[] }) => [e.suite, e.ok, e.status, e.problems])).toEqual([
-      ['bookworm', true, 200, []],
-      ['trixie', false, 404, [`dists/trixie is not in snapshot ${D1}`]],
-    ]);
-  });
-
-  it('exit 2 for bad input', async () => {
-    const f = await sourcesFile('deb https://download.docker.com/linux/debian bookworm stable\n', 'x.list');
-    expect(await runCli(['probe', '--snapshot', D1, f])).toEqual({ code: 2, stdout: '', stderr: `repro-sources: ${f}: no Debian or Ubuntu entries to probe\n` });
-    expect((await runCli(['probe', '--snapshot', D1, '--retries', 'many', f])).stderr).toBe('repro-sources: --retries many: must be a number >= 0\n');
-  });
-
-  it('resolve prints the exact id at or before the time', async () => {
-    expect(await runCli(['resolve', '--snapshot-base', server.debianBase, '--date', '2023-11-14T11:00:00Z'])).toEqual({ code: 0, stdout: `${D1}\n`, stderr: '' });
-    const j = await runCli(['resolve', '--snapshot-base', server.debianBase, '--archive', 'debian-security', '--epoch', '1699963200', '--json']);
-    expect(JSON.parse(j.stdout)).toEqual({ archive: 'debian-security', base: server.debianBase, asked: '20231114T120000Z', id: S1, checked: true, stalenessSec: 129600 });
-    const none = await runCli(['resolve', '--snapshot-base', server.debianBase, '--date', '2020-01-01']);
-    expect(none.code).toBe(1);
-    expect(none.stderr).toBe(`repro-sources: ${server.debianBase}debian/20200101T000000Z/: no snapshot of debian at or before 20200101T000000Z on this server (the archive's first is 20050312T000000Z)\n`);
-  });
-
-  it('rewrite --resolve pins each archive to the exact snapshot it has at that time', async () => {
-    const f = await sourcesFile('deb http://ftp.de.debian.org/debian bookworm main\ndeb http://security.debian.org/debian-security bookworm-security main\n', 'x.list');
-    const r = await runCli(['rewrite', '--stdout', '--resolve', '--snapshot-base', server.debianBase, '--date', '2023-11-14T13:00:00Z', f]);
-    expect(r).toEqual({
-      code: 0,
-      stdout: `deb [check-valid-until=no] ${server.debianBase}debian/${D2}/ bookworm main\ndeb [check-valid-until=no] ${server.debianBase}debian-security/${S1}/ bookworm-security main\n`,
-      stderr: '',
+  it('retries a body that stalls, within the body timeout', async () => {
+    waits = [];
+    server.fault(/bookworm\/InRelease$/, ['stall']);
+    const dispatcher = createAgent({ bodyTimeoutMs: 300 });
+    const r = await fetchWithRetry(url(), { ...fixed, dispatcher });
+    await dispatcher.close();
+    expect({ status: r.status, attempts: r.attempts, waits, text: r.body!.toString().slice(0, 22) }).toEqual({
+      status: 200, attempts: 2, waits: [375], text: 'Origin: Debian\nLabel: ',
     });
   });
 
-  it('rewrite --probe writes the first base that serves the archive well, and refuses when none does', async () => {
-    const bad = await startSnapshotServer({ files: {} });
-    const f = await sourcesFile('deb http://ftp.de.debian.org/debian bookworm main\n', 'x.list');
-    const r = await runCli(['rewrite', '--stdout', '--probe', '--snapshot-base', bad.debianBase, '--snapshot-base', server.debianBase, '--snapshot', D2, f]);
-    expect(r).toEqual({ code: 0, stdout: `deb [check-valid-until=no] ${server.debianBase}debian/${D2}/ bookworm main\n`, stderr: '' });
-    const none = await runCli(['rewrite', '--probe', '--snapshot-base', bad.debianBase, '--snapshot', D2, f]);
-    await bad.stop();
-    expect(none.code).toBe(1);
-    expect(none.stderr).toBe(`repro-sources: ${bad.debianBase}debian/${D2}/dists/bookworm/InRelease: no snapshot base serves debian well: snapshot: no snapshot of debian at or before ${D2} on this server (the archive's first is 20050312T000000Z)\n`);
-    expect(await (await import('node:fs/promises')).readFile(f, 'utf8')).toBe('deb http://ftp.de.debian.org/debian bookworm main\n');
+  it('keeps the total time bounded: a wait longer than the time left is not waited', async () => {
+    waits = [];
+    server.fault(/bookworm\/InRelease$/, [{ status: 429, headers: { 'retry-after': '30' } }]);
+    const r = await fetchWithRetry(url(), { ...fixed, totalTimeoutMs: 10_000 });
+    expect({ status: r.status, attempts: r.attempts, waits }).toEqual({ status: 429, attempts: 1, waits: [] });
+    server.clearFaults();
+  });
+
+  it('reports each failed attempt and the wait chosen', async () => {
+    const seen: unknown[] = [];
+    server.fault(/bookworm\/InRelease$/, [{ status: 503 }, 'reset']);
+    await fetchWithRetry(url(), { ...fixed, onAttempt: (a) => seen.push({ ...a, error: a.error?.split(':')[0] }) });
+    expect(seen).toEqual([
+      { attempt: 1, url: url(), status: 503, waitMs: 375, error: undefined },
+      { attempt: 2, url: url(), error: 'UND_ERR_SOCKET', waitMs: 750 },
+    ]);
+  });
+
+  it('records every hop of the redirects and the final URL', async () => {
+    const r = await fetchWithRetry(`${server.url}/archive/debian/20231114T060000Z/dists/bookworm/InRelease`, fixed);
+    expect(r.hops.map((h) => h.replace(server.url, ''))).toEqual([
+      '/archive/debian/20231114T060000Z/dists/bookworm/InRelease',
+      expect.stringMatching(/^\/file\/[0-9a-f]{40}$/),
+    ]);
+    expect(r.url).toBe(r.hops[1]);
+  });
+
+  it('streams a body for callers that read large files, and reuses the keep-alive connection', async () => {
+    const dispatcher = createAgent();
+    const opened: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const before = server.connections();
+      const r = await fetchWithRetry(url(), { ...fixed, dispatcher, buffer: false });
+      expect(r.body).toBeUndefined();
+      expect((await r.stream!.text()).split('\n')[2]).toBe('Suite: stable');
+      opened.push(server.connections() - before);
+    }
+    // the first call may open a second connection for its redirect hop; then none are opened
+    expect(opened.slice(1)).toEqual([0, 0, 0, 0, 0]);
+    await dispatcher.close();
   });
 });
+
+describe('probe, more', () => {
+  it('probes Ubuntu without resolving (any time is a snapshot), and falls back from InRelease to Release', async () => {
+    const before = server.log.length;
+    const report = await probe([target('ubuntu', '20240101T000000Z', ['noble'], ['main', 'universe'], server.ubuntuBase), target('debian-security', S1, ['bookworm-security'])], fixed);
+    expect(report.entries.map((e) => [e.archive, e.ok, e.idReached, e.stalenessSec, e.attempts, e.url.replace(server.url, '')])).toEqual([
+      ['debian-security', true, S1, 0, 3, `/archive/debian-security/${S1}/dists/bookworm-security/Release`],
+      ['ubuntu', true, '20240101T000000Z', 0, 1, '/ubuntu/20240101T000000Z/dists/noble/InRelease'],
+    ]);
+    // debian-security: the directory (200), InRelease (404), Release (302 + file); ubuntu: InRelease only
+    expect(server.log.slice(before).map((l) => `${l.status} ${l.path.replace(/[0-9a-f]{40}/, 'SHA1')}`).sort()).toEqual([
+      '200 /file/SHA1',
+      `200 /archive/debian-security/${S1}/`,
+      '200 /ubuntu/20240101T000000Z/dists/noble/InRelease',
+      `302 /archive/debian-security/${S1}/dists/bookworm-security/Release`,
+      `404 /archive/debian-security/${S1}/dists/bookworm-security/InRelease`,
+    ].sort());
+  });
+
+  it('catches a mirror that stopped importing, and passes once it imports again', async () => {
+    const frozen = await startSnapshotServer({ files: { debian: { '20230101T000000Z': { 'dists/bookworm/InRelease': releaseText({ suite: 'stable', codename: 'bookworm' }) } } } });
+    const t = target('debian', D2, ['bookworm'], ['main'], frozen.debianBase);
+    const stale = await probe([t], fixed);
+    expect(stale.entries[0]!.problems).toEqual([
+      `stale: snapshot 20230101T000000Z is 318d older than ${D2} (limit 2d); has the mirror stopped importing?`,
+    ]);
+    expect(stale.ok).toBe(false);
+    frozen.addSnapshot('debian', '20231114T060000Z', { 'dists/bookworm/InRelease': releaseText({ suite: 'stable', codename: 'bookworm' }) });
+    const fresh = await probe([t], fixed);
+    expect(fresh.entries[0]).toMatchObject({ ok: true, idReached: '20231114T060000Z', stalenessSec: 21600 });
+    await frozen.stop();
+  });
+
+  it('says when the Release is another suite', async () => {
+    const other = await startSnapshotServer({ files: { debian: { [D1]: { 'dists/bookworm/InRelease': releaseText({ suite: 'oldstable', codename: 'bullseye' }) } } } });
+    const report = await probe([target('debian', D1, ['bookworm'], ['main'], other.debianBase)], fixed);
+    await other.stop();
+    expect(report.entries[0]).toMatchObject({ ok: false, suiteMatches: false, problems: ['Release is oldstable/bullseye, not bookworm'] });
+  });
+
+  it('calls onProgress once per entry, in order of completion', async () => {
+    const seen: [number, number, string][] = [];
+    await probe([target('debian', D2, ['bookworm', 'bookworm-updates']), target('debian-security', S1, ['bookworm-security'])], {
+      ...fixed,
+      onProgress: ({ done, total, entry }: { done: number; total: number; entry: ProbeEntry }) => seen.push([done, total, entry.suite]),
+    });
+    expect(seen.map(([d, t]) => [d, t])).toEqual([[1, 3], [2, 3], [3, 3]]);
+    expect(seen.map((x) => x[2]).sort()).toEqual(['bookworm', 'bookworm-security', 'bookworm-updates']);
+  });
+
+  it('an AbortSignal cancels the whole probe promptly, with an ABORTED error', async () => {
+    server.fault(/InRelease$/, Array(6).fill({ status: 429, headers: { 'retry-after': '60' } }));
+    const ac = new AbortController();
+    const started = Date.now();
+    setTimeout(() => ac.abort(), 150);
+    const e = await probe([target('debian', D2, ['bookworm', 'bookworm-updates'])], { signal: ac.signal, bases: [server.debianBase, server.debianBase] }).catch((x: unknown) => x);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(e).toBeInstanceOf(ReproSourcesError);
+    expect([(e as ReproSourcesError).code, (e as ReproSourcesError).message]).toEqual(['ABORTED', 'cancelled']);
+    server.clearFaults();
+    await expect(probe([target('debian', D2, ['bookworm'])], { signal: AbortSignal.abort() })).rejects.toThrow('cancelled');
+  });
+
+  it('bounds the requests in flight by concurrency', async () => {
+    server.setLatency(100);
+    const started = performance.now();
+    const suites = Array.from({ length: 6 }, (_, i) => `s${i}`);
+    const report = await probe([target('ubuntu', '20240101T000000Z', suites, ['main'], server.ubuntuBase)], { ...fixed, concurrency: 2 });
+    const ms = performance.now() - started;
+    server.setLatency(0);
+    // 6 InRelease (404) + 6 Release (404) at 2 at a time: 6 rounds of 100 ms
+    expect(report.entries.map((e) => e.status)).toEqual(Array(6).fill(404));
+    expect(ms).toBeGreaterThanOrEqual(590);
+    expect(ms).toBeLessThan(1500);
+  });
+});
+

@@ -1,6 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { backoffMs, isRetryableError, isRetryableStatus, parseRetryAfter, retryDelayMs } from '../../src/probe/retry-policy.js';
-import { checkRelease, parseRelease, releaseTime } from '../../src/probe/release.js';
+import { describe, expect, it, vi } from 'vitest';
+import { backoffMs, defaultSleep, isRetryableError, isRetryableStatus, parseRetryAfter, retryDelayMs } from '../../src/probe/retry-policy.js';
 
 describe('retry policy', () => {
   it.each([
@@ -39,37 +38,26 @@ describe('retry policy', () => {
   });
 });
 
-describe('Release', () => {
-  const text = `-----BEGIN PGP SIGNED MESSAGE-----
-Hash: SHA512
-
-Origin: Debian
-Suite: oldoldstable
-Codename: buster
-Date: Sat, 10 Jun 2023 08:53:33 UTC
-Valid-Until: Sat, 17 Jun 2023 08:53:33 UTC
-Architectures: amd64 arm64 i386
-Components: updates/main updates/contrib
-SHA256:
- ${'a'.repeat(64)}   123 main/binary-amd64/Packages.xz
------BEGIN PGP SIGNATURE-----
-
-x
------END PGP SIGNATURE-----
-`;
-  it('parses fields and hashes', () => {
-    const r = parseRelease(text);
-    expect(r).toMatchObject({ origin: 'Debian', suite: 'oldoldstable', codename: 'buster', validUntil: 'Sat, 17 Jun 2023 08:53:33 UTC', architectures: ['amd64', 'arm64', 'i386'] });
-    expect(r.sha256.get('main/binary-amd64/Packages.xz')).toEqual({ sha256: 'a'.repeat(64), size: 123 });
-    expect(releaseTime(r.date)).toBe(1686387213);
-  });
-
-  it('matches old security suites and their updates/ components', () => {
-    expect(checkRelease(parseRelease(text), 'buster/updates', ['main', 'non-free'], ['amd64', 'armhf', 'all'])).toEqual({
-      suiteMatches: true,
-      missingComponents: ['non-free'],
-      missingArchitectures: ['armhf'],
-    });
-    expect(checkRelease(parseRelease(text), 'bullseye', ['main']).suiteMatches).toBe(false);
+describe('defaultSleep', () => {
+  it('waits the time asked (fake clock), and an abort ends the wait at once', async () => {
+    vi.useFakeTimers();
+    try {
+      let done = false;
+      const p = defaultSleep(120_000).then(() => {
+        done = true;
+      });
+      await vi.advanceTimersByTimeAsync(119_999);
+      expect(done).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await p;
+      expect(done).toBe(true);
+      const ac = new AbortController();
+      const q = defaultSleep(3_600_000, ac.signal);
+      ac.abort(new Error('stop'));
+      await expect(q).rejects.toThrow('stop');
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
