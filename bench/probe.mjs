@@ -1,44 +1,63 @@
-// probe's concurrency against a loopback snapshot server with injected latency: 20 entries at
-// concurrency 4 should take ceil(20/4) round trips. The baseline is one probe round trip measured
-// in the same run (median of 7), times ceil(20/4). Goal: at most 1.3x.
+// probe's concurrency against the local snapshot server (test/helpers/snapshot-server.ts) with
+// LATENCY_MS (default 50) injected into every answer: 20 entries at concurrency 4.
+//   Ubuntu layout: one request per entry, so the ideal is ceil(20/4) x latency.
+//   Debian layout: one resolve, then per entry the InRelease answer is a 302 to /file/<sha1>,
+//   two round trips in one slot, so the ideal is latency + ceil(20/4) x 2 x latency.
+// Reports the median of RUNS (default 5) as a ratio to the ideal, and to one single-entry probe
+// measured in the same run times the number of rounds. Goal: at most 1.3x the ideal.
 //   npm run build && node bench/probe.mjs
-import { createServer } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
 import { probe } from '../dist/probe/probe.js';
 import { createAgent } from '../dist/probe/http.js';
 
 const LATENCY = Number(process.env.LATENCY_MS ?? 50);
+const RUNS = Number(process.env.RUNS ?? 5);
 const N = 20;
 const CONCURRENCY = 4;
-const release = (suite) => `Origin: Ubuntu\nSuite: ${suite}\nCodename: ${suite}\nDate: Tue, 14 Nov 2023 20:00:00 UTC\nArchitectures: amd64\nComponents: main\n`;
-const server = createServer((req, res) => {
-  const suite = /dists\/([^/]+)\//.exec(req.url)?.[1] ?? 'x';
-  setTimeout(() => res.end(release(suite)), LATENCY);
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${server.address().port}/`;
-const dispatcher = createAgent({ connections: CONCURRENCY });
-const target = (suites) => ({ distro: 'ubuntu', archive: 'ubuntu', base, id: '20240101T000000Z', subdir: '', suites, components: ['main'] });
+const ID = '20240101T000000Z';
+const work = mkdtempSync(join(tmpdir(), 'rs-bench-probe-'));
+await build({ entryPoints: [join(import.meta.dirname, '../test/helpers/snapshot-server.ts')], bundle: true, platform: 'node', format: 'esm', outfile: join(work, 'server.mjs'), logLevel: 'warning' });
+const { startSnapshotServer, releaseText } = await import(join(work, 'server.mjs'));
 
-const once = [];
-for (let i = 0; i < 7; i++) {
+const suites = Array.from({ length: N }, (_, k) => `suite${k}`);
+const tree = Object.fromEntries(suites.map((s) => [`dists/${s}/InRelease`, releaseText({ suite: s, codename: s, components: ['main'] })]));
+const server = await startSnapshotServer({ files: { ubuntu: { [ID]: tree }, debian: { [ID]: tree } }, latencyMs: LATENCY });
+const dispatcher = createAgent({ connections: CONCURRENCY });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const target = (distro, ss) => ({ distro, archive: distro, base: distro === 'ubuntu' ? server.ubuntuBase : server.debianBase, id: ID, subdir: '', suites: ss, components: ['main'] });
+
+async function timed(fn) {
   const t0 = performance.now();
-  await probe([target([`s${i}`])], { dispatcher, concurrency: 1 });
-  once.push(performance.now() - t0);
+  await fn();
+  return performance.now() - t0;
 }
-once.sort((a, b) => a - b);
-const roundTrip = once[3];
-const runs = [];
-for (let i = 0; i < 5; i++) {
-  const t0 = performance.now();
-  const report = await probe([target(Array.from({ length: N }, (_, k) => `suite${k}`))], { dispatcher, concurrency: CONCURRENCY });
-  runs.push(performance.now() - t0);
-  if (!report.ok) throw new Error('probe failed');
+
+console.log(`latency ${LATENCY} ms, ${N} entries at concurrency ${CONCURRENCY}, median of ${RUNS}`);
+console.log('| layout | median | ideal | ratio to ideal | one entry x rounds | ratio to that |');
+console.log('|---|---|---|---|---|---|');
+for (const [distro, ideal, rounds] of [
+  ['ubuntu', Math.ceil(N / CONCURRENCY) * LATENCY, Math.ceil(N / CONCURRENCY)],
+  ['debian', LATENCY + Math.ceil(N / CONCURRENCY) * 2 * LATENCY, null],
+]) {
+  const single = [];
+  for (let i = 0; i < RUNS; i++) single.push(await timed(() => probe([target(distro, ['suite0'])], { dispatcher, concurrency: 1 })));
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) {
+    runs.push(
+      await timed(async () => {
+        const report = await probe([target(distro, suites)], { dispatcher, concurrency: CONCURRENCY });
+        if (!report.ok) throw new Error(`probe failed: ${JSON.stringify(report.entries.find((e) => !e.ok))}`);
+      }),
+    );
+  }
+  const m = median(runs);
+  // one entry costs (for debian) a resolve plus two hops; the parallel run pays the resolve once
+  const oneRounds = rounds === null ? LATENCY + Math.ceil(N / CONCURRENCY) * (median(single) - LATENCY) : rounds * median(single);
+  console.log(`| ${distro} | ${m.toFixed(1)} ms | ${ideal} ms | ${(m / ideal).toFixed(2)}x | ${oneRounds.toFixed(1)} ms | ${(m / oneRounds).toFixed(2)}x |`);
 }
-runs.sort((a, b) => a - b);
-const ideal = Math.ceil(N / CONCURRENCY) * roundTrip;
-console.log(`latency ${LATENCY} ms, one round trip ${roundTrip.toFixed(1)} ms, ${N} entries at concurrency ${CONCURRENCY}`);
-console.log('| run | median | ratio to ceil(N/concurrency) x round trip |');
-console.log('|---|---|---|');
-console.log(`| probe ${N} entries | ${runs[2].toFixed(1)} ms | ${(runs[2] / ideal).toFixed(2)}x (ideal ${ideal.toFixed(1)} ms) |`);
 await dispatcher.close();
-server.close();
+await server.stop();
+rmSync(work, { recursive: true, force: true });
