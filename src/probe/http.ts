@@ -48,8 +48,9 @@ export interface FetchOptions extends BackoffOptions {
   signal?: AbortSignal;
   /** Read the whole body into memory (small documents). @default true */
   buffer?: boolean;
-  /** Waits; tests pass one that records. */
+  /** Waits; tests pass one that records. @default defaultSleep */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** After each failed attempt that may be retried: the status or error, and the wait before the next (absent when the total bound ends the call). */
   onAttempt?: (a: { attempt: number; url: string; status?: number; error?: string; waitMs?: number }) => void;
 }
 
@@ -116,14 +117,15 @@ export async function fetchWithRetry(url: string, o: FetchOptions = {}): Promise
         if (!(error instanceof RetryableStatusError) && !isRetryableError(error)) return false;
         const retryAfter = error instanceof RetryableStatusError ? error.retryAfterMs : undefined;
         const waitMs = retryDelayMs(attemptNumber, retryAfter, maxWait, o);
-        const left = total - (performance.now() - started);
+        // a wait that would overrun the total bound is not waited: the call ends now
+        const retrying = waitMs < total - (performance.now() - started);
         o.onAttempt?.({
           attempt: attemptNumber,
           url,
           ...(error instanceof RetryableStatusError ? { status: error.status } : { error: describe(error) }),
-          waitMs,
+          ...(retrying ? { waitMs } : {}),
         });
-        if (waitMs >= left) return false;
+        if (!retrying) return false;
         await sleep(waitMs, o.signal);
         return true;
       },

@@ -2,7 +2,7 @@
 import { UsageError } from '../errors.js';
 import { planRewrites, readSourcesFile, readSourcesFiles } from '../rewrite/files.js';
 import { createAgent } from './http.js';
-import { probe, type ProbeReport } from './probe.js';
+import { probe, type ProbeOptions, type ProbeReport } from './probe.js';
 
 export interface ProbeFilesOptions {
   files: readonly string[];
@@ -16,6 +16,7 @@ export interface ProbeFilesOptions {
   maxWaitMs: number;
   concurrency: number;
   signal?: AbortSignal;
+  onRetry?: ProbeOptions['onRetry'];
 }
 
 export async function probeFiles(o: ProbeFilesOptions): Promise<ProbeReport> {
@@ -34,6 +35,7 @@ export async function probeFiles(o: ProbeFilesOptions): Promise<ProbeReport> {
       requestTimeoutMs: o.timeoutMs * (o.retries + 1) + o.maxWaitMs * o.retries,
       dispatcher,
       ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.onRetry ? { onRetry: o.onRetry } : {}),
     });
   } finally {
     await dispatcher.close();

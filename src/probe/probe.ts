@@ -32,6 +32,8 @@ export interface ProbeOptions {
   signal?: AbortSignal;
   sleep?: FetchOptions['sleep'];
   random?: () => number;
+  /** Called before each retry: what failed and how long the wait is. */
+  onRetry?: FetchOptions['onAttempt'];
   /** Called as each entry's verdict is final (after any fallback to other bases). */
   onProgress?: (p: { done: number; total: number; entry: ProbeEntry }) => void;
 }
@@ -84,6 +86,7 @@ export async function probe(targets: readonly SnapshotTarget[], options: ProbeOp
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.random ? { random: options.random } : {}),
+    ...(options.onRetry ? { onAttempt: options.onRetry } : {}),
   };
   const resolved = new Map<string, Promise<ResolvedSnapshot>>();
   const resolveOnce = (base: string, archive: string, id: string): Promise<ResolvedSnapshot> => {

@@ -162,4 +162,13 @@ describe('repro-sources probe and resolve (CLI)', () => {
       stderr: `repro-sources: ${server.debianBase}debian/20231114T040000Z/: HTTP 503 (after 2 attempts)\n`,
     });
   });
+
+  it('says on stderr when it waits to retry, so a long Retry-After does not look like a hang', async () => {
+    const f = await sourcesFile('deb http://ftp.us.debian.org/debian bookworm-updates main\n', 'x.list');
+    server.fault(/bookworm-updates\/InRelease$/, [{ status: 429, headers: { 'retry-after': '1' } }]);
+    const r = await runCli(['probe', '--snapshot-base', server.debianBase, '--snapshot', D1, f]);
+    expect(r.code).toBe(0);
+    expect(r.stderr.split('\n')[0]).toBe(`repro-sources: probe: ${server.debianBase}debian/${D1}/dists/bookworm-updates/InRelease: HTTP 429; retry 1 in 1s`);
+    expect(r.stdout.split('\n')[1]!.split(/\s{2,}/).slice(0, 7)).toEqual(['ok', 'debian', 'bookworm-updates', D1, '0s', '200', '3']);
+  });
 });

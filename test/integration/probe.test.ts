@@ -157,8 +157,10 @@ describe('fetchWithRetry, more faults', () => {
   it('keeps the total time bounded: a wait longer than the time left is not waited', async () => {
     waits = [];
     server.fault(/bookworm\/InRelease$/, [{ status: 429, headers: { 'retry-after': '30' } }]);
-    const r = await fetchWithRetry(url(), { ...fixed, totalTimeoutMs: 10_000 });
+    const seen: unknown[] = [];
+    const r = await fetchWithRetry(url(), { ...fixed, totalTimeoutMs: 10_000, onAttempt: (a) => seen.push(a) });
     expect({ status: r.status, attempts: r.attempts, waits }).toEqual({ status: 429, attempts: 1, waits: [] });
+    expect(seen).toEqual([{ attempt: 1, url: url(), status: 429 }]);
     server.clearFaults();
   });
 

@@ -71,6 +71,8 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
       bases: flags.snapshotBase.length > 0 ? flags.snapshotBase : io.env.SNAPSHOT_ARCHIVE_BASE ? [io.env.SNAPSHOT_ARCHIVE_BASE] : [],
       maxStalenessSec,
       ...netNumbers(flags),
+      // a probe that waits out a Retry-After should say so, not look hung
+      onRetry: (a) => a.waitMs !== undefined && io.stderr.write(`repro-sources: probe: ${a.url}: ${a.status !== undefined ? `HTTP ${a.status}` : a.error}; retry ${a.attempt} in ${Math.round(a.waitMs / 100) / 10}s\n`),
     });
     renderProbe(report, io, { json: flags.json === true });
     setExit(report.ok ? 0 : 1);

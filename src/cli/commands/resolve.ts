@@ -17,7 +17,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .description('print the exact snapshot id the server holds at or before a time')
     .addOption(distroOption())
     .option('--archive <name>', 'snapshot archive (default: debian, or ubuntu with --distro ubuntu)')
-    .option('--json', 'print {archive, asked, id, checked, stalenessSec}');
+    .option('--json', 'print {archive, base, asked, id, checked, stalenessSec}');
   addNetOptions(cmd);
   addTimeOptions(cmd, { snapshot: false });
   cmd.action(async (flags: Flags) => {
