@@ -94,11 +94,14 @@ export async function fetchWithRetry(url: string, o: FetchOptions = {}): Promise
   const sleep = o.sleep ?? defaultSleep;
   const maxWait = o.maxWaitMs ?? 60_000;
   let attempts = 0;
+  let lastAnswer: Omit<FetchResult, 'attempts' | 'latencyMs'> | undefined;
   const run = async (): Promise<FetchResult> => {
     attempts++;
     const r = await fetchOnce(url, o);
     if (isRetryableStatus(r.status)) {
       await r.stream?.dump().catch(() => {});
+      const { stream: _drained, ...answer } = r;
+      lastAnswer = answer;
       throw new RetryableStatusError(r.url, r.status, parseRetryAfter(headerOf(r.headers, 'retry-after'), Date.now()));
     }
     return { ...r, attempts, latencyMs: Math.round(performance.now() - started) };
@@ -133,7 +136,7 @@ export async function fetchWithRetry(url: string, o: FetchOptions = {}): Promise
   } catch (e) {
     if (e instanceof RetryableStatusError) {
       // out of retries: hand back the last answer as a result, the caller judges it
-      return { status: e.status, headers: {}, url: e.subject, hops: [url], attempts, latencyMs: Math.round(performance.now() - started) };
+      return { ...lastAnswer!, attempts, latencyMs: Math.round(performance.now() - started) };
     }
     if (o.signal?.aborted) throw new ReproSourcesError('ABORTED', url, 'cancelled', { cause: e });
     if (e instanceof ReproSourcesError) throw e;
@@ -146,19 +149,23 @@ async function fetchOnce(url: string, o: FetchOptions): Promise<Omit<FetchResult
   const hops: string[] = [];
   let current = url;
   const max = o.maxRedirects ?? 10;
+  let headers: Record<string, string> = { 'user-agent': 'repro-sources', ...(o.headers ?? {}) };
   for (;;) {
     hops.push(current);
     const res = await request(current, {
       method: o.method ?? 'GET',
       dispatcher: o.dispatcher ?? agent(),
-      headers: { 'user-agent': 'repro-sources', ...(o.headers ?? {}) },
+      headers,
       ...(o.signal ? { signal: o.signal } : {}),
     });
     const location = headerOf(res.headers, 'location');
     if (res.statusCode >= 300 && res.statusCode < 400 && location && o.followRedirects !== false) {
       await res.body.dump();
       if (hops.length > max) throw new AbortError(new ReproSourcesError('HTTP', url, `more than ${max} redirects (a loop?): ${hops.slice(-3).join(' -> ')}`));
-      current = new URL(location, current).toString();
+      const next = new URL(location, current);
+      // credentials are for the origin they were given for, not for wherever it redirects
+      if (next.origin !== new URL(current).origin) headers = withoutCredentials(headers);
+      current = next.toString();
       continue;
     }
     if (o.buffer === false) return { status: res.statusCode, headers: res.headers, url: current, hops, stream: res.body };
@@ -167,6 +174,11 @@ async function fetchOnce(url: string, o: FetchOptions): Promise<Omit<FetchResult
   }
 }
 
+function withoutCredentials(h: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).filter(([k]) => !/^(authorization|proxy-authorization|cookie)$/i.test(k)));
+}
+
+/** The first value of a response header (undici gives arrays for repeated ones). */
 export function headerOf(h: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const v = h[name];
   return Array.isArray(v) ? v[0] : v;

@@ -37,7 +37,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 
@@ -62,6 +62,8 @@ export interface LoggedRequest {
   method: string;
   path: string;
   status: number;
+  /** The request's headers, as node:http gives them (lower-case names). */
+  headers: IncomingHttpHeaders;
 }
 
 export interface SnapshotServer {
@@ -136,7 +138,7 @@ export async function startSnapshotServer(options: SnapshotServerOptions): Promi
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const send = (status: number, body: string | Buffer = '', headers: Record<string, string> = {}): void => {
-      log.push({ method: req.method ?? 'GET', path, status });
+      log.push({ method: req.method ?? 'GET', path, status, headers: req.headers });
       res.writeHead(status, { 'content-length': String(Buffer.byteLength(body)), ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
@@ -146,23 +148,23 @@ export async function startSnapshotServer(options: SnapshotServerOptions): Promi
     if (a !== undefined && typeof a === 'object' && 'delayMs' in a) await new Promise((r) => setTimeout(r, a.delayMs));
     else if (a !== undefined) {
       if (a === 'reset') {
-        log.push({ method: req.method ?? 'GET', path, status: 0 });
+        log.push({ method: req.method ?? 'GET', path, status: 0, headers: req.headers });
         req.socket.destroy();
         return;
       }
       if (a === 'hang') {
-        log.push({ method: req.method ?? 'GET', path, status: -1 });
+        log.push({ method: req.method ?? 'GET', path, status: -1, headers: req.headers });
         return;
       }
       if (a === 'loop') return send(302, '', { location: path });
       if (a === 'stall') {
-        log.push({ method: req.method ?? 'GET', path, status: 206 });
+        log.push({ method: req.method ?? 'GET', path, status: 206, headers: req.headers });
         res.writeHead(200, { 'content-length': '100000' });
         res.write('partial');
         return;
       }
       if (a === 'cut') {
-        log.push({ method: req.method ?? 'GET', path, status: 206 });
+        log.push({ method: req.method ?? 'GET', path, status: 206, headers: req.headers });
         res.writeHead(200, { 'content-length': '100000' });
         res.write('partial');
         setTimeout(() => req.socket.destroy(), 10);

@@ -174,6 +174,27 @@ describe('fetchWithRetry, more faults', () => {
     ]);
   });
 
+  it('hands back the last answer, headers and all, when the retries run out', async () => {
+    server.fault(/bookworm\/InRelease$/, Array(3).fill({ status: 503, headers: { 'retry-after': '0', 'x-served-by': 'busy' } }));
+    const r = await fetchWithRetry(url(), { ...fixed, retries: 2 });
+    expect({ status: r.status, attempts: r.attempts, servedBy: r.headers['x-served-by'], hops: r.hops, url: r.url }).toEqual({
+      status: 503, attempts: 3, servedBy: 'busy', hops: [url()], url: url(),
+    });
+  });
+
+  it('sends its headers on every hop of one origin, and no credentials to another origin', async () => {
+    const other = await startSnapshotServer({ files: { debian: { [D1]: { 'dists/bookworm/InRelease': releaseText({ suite: 'stable', codename: 'bookworm' }) } } } });
+    server.fault(/bookworm\/InRelease$/, [{ status: 302, headers: { location: `${other.debianBase}debian/${D1}/dists/bookworm/InRelease` } }]);
+    const r = await fetchWithRetry(url(), { ...fixed, headers: { authorization: 'Basic c2VjcmV0', 'x-trace': 't1' } });
+    await other.stop();
+    expect(r.status).toBe(200);
+    expect(server.log.at(-1)!.headers).toMatchObject({ authorization: 'Basic c2VjcmV0', 'x-trace': 't1', 'user-agent': 'repro-sources' });
+    expect(other.log.map((l) => [l.status, l.headers.authorization, l.headers['x-trace']])).toEqual([
+      [302, undefined, 't1'],
+      [200, undefined, 't1'],
+    ]);
+  });
+
   it('records every hop of the redirects and the final URL', async () => {
     const r = await fetchWithRetry(`${server.url}/archive/debian/20231114T060000Z/dists/bookworm/InRelease`, fixed);
     expect(r.hops.map((h) => h.replace(server.url, ''))).toEqual([
