@@ -43,7 +43,7 @@ export interface FetchOptions extends BackoffOptions {
   retries?: number;
   /** Cap on one wait, Retry-After included. @default 60000 */
   maxWaitMs?: number;
-  /** Cap on the whole call, waits included. @default 300000 */
+  /** Cap on the whole call, waits and the attempt in flight included (not the reading of a streamed body). @default 300000 */
   totalTimeoutMs?: number;
   signal?: AbortSignal;
   /** Read the whole body into memory (small documents). @default true */
@@ -95,9 +95,15 @@ export async function fetchWithRetry(url: string, o: FetchOptions = {}): Promise
   const maxWait = o.maxWaitMs ?? 60_000;
   let attempts = 0;
   let lastAnswer: Omit<FetchResult, 'attempts' | 'latencyMs'> | undefined;
+  // the total bound also cuts an attempt in flight; a streamed body, once handed over, is the caller's
+  const overall = new AbortController();
+  const timer = setTimeout(() => overall.abort(new Error(`no answer within ${total / 1000}s`)), total);
+  timer.unref?.();
+  const signal = o.signal ? AbortSignal.any([o.signal, overall.signal]) : overall.signal;
+  const each: FetchOptions = { ...o, signal };
   const run = async (): Promise<FetchResult> => {
     attempts++;
-    const r = await fetchOnce(url, o);
+    const r = await fetchOnce(url, each);
     if (isRetryableStatus(r.status)) {
       await r.stream?.dump().catch(() => {});
       const { stream: _drained, ...answer } = r;
@@ -113,10 +119,10 @@ export async function fetchWithRetry(url: string, o: FetchOptions = {}): Promise
       minTimeout: 0,
       maxTimeout: 0,
       randomize: false,
-      ...(o.signal ? { signal: o.signal } : {}),
+      signal,
       onFailedAttempt: () => {},
       shouldRetry: async ({ error, attemptNumber }) => {
-        if (o.signal?.aborted) return false;
+        if (signal.aborted) return false;
         if (!(error instanceof RetryableStatusError) && !isRetryableError(error)) return false;
         const retryAfter = error instanceof RetryableStatusError ? error.retryAfterMs : undefined;
         const waitMs = retryDelayMs(attemptNumber, retryAfter, maxWait, o);
@@ -129,7 +135,7 @@ export async function fetchWithRetry(url: string, o: FetchOptions = {}): Promise
           ...(retrying ? { waitMs } : {}),
         });
         if (!retrying) return false;
-        await sleep(waitMs, o.signal);
+        await sleep(waitMs, signal);
         return true;
       },
     });
@@ -140,7 +146,10 @@ export async function fetchWithRetry(url: string, o: FetchOptions = {}): Promise
     }
     if (o.signal?.aborted) throw new ReproSourcesError('ABORTED', url, 'cancelled', { cause: e });
     if (e instanceof ReproSourcesError) throw e;
-    throw new ReproSourcesError('NETWORK', url, `${describe(e)} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, { cause: e });
+    const why = overall.signal.aborted ? describe(overall.signal.reason) : describe(e);
+    throw new ReproSourcesError('NETWORK', url, `${why} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, { cause: e });
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -145,7 +145,8 @@ describe('repro-sources probe and resolve (CLI)', () => {
     expect(await runCli(['probe', '--snapshot', D1, '--max-staleness', 'week', f])).toEqual({ code: 2, stdout: '', stderr: 'repro-sources: --max-staleness week: must be a number of seconds\n' });
     expect((await runCli(['probe', '--snapshot', D1, '--concurrency', '0', f])).stderr).toBe('repro-sources: --concurrency 0: must be a number >= 1\n');
     const help = await runCli(['probe', '--help']);
-    expect(help.stdout).toContain('Time bound: each request takes at most timeout x (retries + 1) + max-wait x retries');
+    expect(help.stdout).toContain('Time bound: one request, its retries and waits included, is cut off after timeout x (retries + 1) + max-wait x retries\n(390 s with the defaults).');
+    expect((await runCli(['resolve', '--help'])).stdout).not.toContain('--concurrency');
   });
 
   it('resolve for Ubuntu prints the time itself and asks no server', async () => {

@@ -164,6 +164,14 @@ describe('fetchWithRetry, more faults', () => {
     server.clearFaults();
   });
 
+  it('the total bound also cuts an attempt in flight', async () => {
+    server.fault(/bookworm\/InRelease$/, ['hang']);
+    const started = Date.now();
+    const e = await fetchWithRetry(url(), { ...fixed, totalTimeoutMs: 400 }).catch((x: unknown) => x);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect([(e as ReproSourcesError).code, (e as ReproSourcesError).message]).toEqual(['NETWORK', 'no answer within 0.4s (after 1 attempt)']);
+  });
+
   it('reports each failed attempt and the wait chosen', async () => {
     const seen: unknown[] = [];
     server.fault(/bookworm\/InRelease$/, [{ status: 503 }, 'reset']);

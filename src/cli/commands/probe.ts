@@ -8,7 +8,7 @@ export interface NetFlags {
   timeout: string;
   retries: string;
   maxWait: string;
-  concurrency: string;
+  concurrency?: string;
 }
 
 interface Flags extends TimeFlags, NetFlags {
@@ -19,14 +19,21 @@ interface Flags extends TimeFlags, NetFlags {
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
 
-/** The network flags probe, resolve, diff and bump share. */
-export function addNetOptions(cmd: Command): Command {
-  return cmd
-    .option('--snapshot-base <url>', 'snapshot service base URL; repeat to fall back between mirrors in order', collect, [])
+/** The network flags probe and resolve share; resolve asks one base one thing, so it leaves out fallback and concurrency. */
+export function addNetOptions(cmd: Command, o: { several?: boolean } = {}): Command {
+  const several = o.several !== false;
+  cmd.option(
+    '--snapshot-base <url>',
+    several ? 'snapshot service base URL; repeat to fall back between mirrors in order' : 'snapshot service base URL',
+    collect,
+    [],
+  );
+  cmd
     .option('--timeout <seconds>', 'connect, headers and body timeout of one request', '30')
     .option('--retries <n>', 'retries per request on network errors, timeouts, 408, 425, 429 and 5xx', '4')
-    .option('--max-wait <seconds>', 'longest single wait between retries, Retry-After included', '60')
-    .option('--concurrency <n>', 'requests in flight at once', '4');
+    .option('--max-wait <seconds>', 'longest single wait between retries, Retry-After included', '60');
+  if (several) cmd.option('--concurrency <n>', 'requests in flight at once', '4');
+  return cmd;
 }
 
 export function netNumbers(f: NetFlags): { timeoutMs: number; retries: number; maxWaitMs: number; concurrency: number } {
@@ -38,7 +45,7 @@ export function netNumbers(f: NetFlags): { timeoutMs: number; retries: number; m
     timeoutMs: num('timeout', f.timeout, 0.001) * 1000,
     retries: Math.floor(num('retries', f.retries, 0)),
     maxWaitMs: num('max-wait', f.maxWait, 0) * 1000,
-    concurrency: Math.floor(num('concurrency', f.concurrency, 1)),
+    concurrency: Math.floor(num('concurrency', f.concurrency ?? '1', 1)),
   };
 }
 
@@ -51,8 +58,9 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .option('--json', 'print one JSON document')
     .addHelpText(
       'after',
-      '\nTime bound: each request takes at most timeout x (retries + 1) + max-wait x retries; with N suites to check the\n' +
-        'probe takes at most ceil(2N / concurrency) such requests in sequence. Exit 0: all available, 1: some not, 2: bad input.',
+      '\nTime bound: one request, its retries and waits included, is cut off after timeout x (retries + 1) + max-wait x retries\n' +
+        '(390 s with the defaults). N suites in A archives take at most 2N + A such requests per base tried, concurrency at a time.\n' +
+        'Exit 0: every entry available, 1: some not, 2: bad input.',
     );
   addNetOptions(cmd);
   addTimeOptions(cmd);

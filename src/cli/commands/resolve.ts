@@ -18,7 +18,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .addOption(distroOption())
     .option('--archive <name>', 'snapshot archive (default: debian, or ubuntu with --distro ubuntu)')
     .option('--json', 'print {archive, base, asked, id, checked, stalenessSec}');
-  addNetOptions(cmd);
+  addNetOptions(cmd, { several: false });
   addTimeOptions(cmd, { snapshot: false });
   cmd.action(async (flags: Flags) => {
     const [{ resolveSnapshot }, { createAgent }] = await Promise.all([import('../../probe/resolve.js'), import('../../probe/http.js')]);
@@ -36,6 +36,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
         dispatcher,
         retries: net.retries,
         maxWaitMs: net.maxWaitMs,
+        totalTimeoutMs: net.timeoutMs * (net.retries + 1) + net.maxWaitMs * net.retries,
       });
       io.stdout.write(flags.json ? `${JSON.stringify({ archive: r.archive, base: r.base, asked: r.asked, id: r.id, checked: r.checked, stalenessSec: r.stalenessSec }, null, 2)}\n` : `${r.id}\n`);
     } finally {
