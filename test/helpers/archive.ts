@@ -65,7 +65,7 @@ export async function buildSignedArchive(): Promise<SignedArchive> {
       const top = join(root, archive, id);
       for (const { suite, debs } of suites) {
         const pool = join(top, 'pool/main', suite);
-        await buildDebs(pool, debs);
+        await buildDebs(pool, debs, { pool: true });
         const dist = join(top, 'dists', suite);
         await mkdir(join(dist, 'main/binary-amd64'), { recursive: true });
         // apt-ftparchive writes Filename: relative to where it runs: the snapshot id's top

@@ -1,5 +1,44 @@
 import type { Command } from 'commander';
 import type { CliIo, ExitCode } from '../io.js';
 
-// Placeholder: replaced by the module that implements `serve`.
-export function register(_program: Command, _io: CliIo, _setExit: (c: ExitCode) => void): void {}
+const collect = (v: string, acc: string[]): string[] => [...acc, v];
+
+export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => void): void {
+  program
+    .command('serve')
+    .description('serve snapshot URLs to apt from the OCI cache, asking upstream at most once per object')
+    .option('--listen <host:port>', 'address to listen on (loopback unless told otherwise)', '127.0.0.1:3142')
+    .option('--upstream <url>', 'snapshot base to fetch from, in order (default: each archive\'s own service)', collect, [])
+    .option('--cache <ref>', 'oci://HOST/REPO or oci-layout:DIR where objects are kept')
+    .option('--archives <list>', 'archives to serve (default: all snapshot archives)')
+    .addHelpText('after', '\nPoint apt at it with: repro-sources rewrite --snapshot-base http://HOST:PORT/\nGET /healthz, GET /metrics (JSON; ?format=prometheus for Prometheus text). SIGTERM: finish in-flight responses, then exit.')
+    .action(async (f: { listen: string; upstream: string[]; cache?: string; archives?: string }) => {
+      const { startServe } = await import('../../serve/server.js');
+      let store: import('../../oci/store.js').BlobStore | undefined;
+      if (f.cache) {
+        const [{ parseReference }, { openStore }] = await Promise.all([import('../../oci/reference.js'), import('../../oci/store.js')]);
+        store = await openStore(parseReference(f.cache), { env: io.env });
+      }
+      const handle = await startServe({
+        listen: f.listen,
+        upstreams: f.upstream,
+        store,
+        ...(f.archives ? { archives: f.archives.split(/[,\s]+/).filter(Boolean) } : {}),
+        log: (l) => io.stderr.write(`${l}\n`),
+      });
+      io.stderr.write(`repro-sources: serving on ${handle.url}${store ? ` from ${store.name}` : ' (no --cache: nothing is kept)'}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGTERM', stop);
+          process.off('SIGINT', stop);
+          void handle.close().then(async () => {
+            await store?.close();
+            resolve();
+          });
+        };
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+      });
+      setExit(0);
+    });
+}
