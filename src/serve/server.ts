@@ -440,6 +440,8 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       await Promise.allSettled([...inFlight]);
+      // connections that finished their last response are idle now: don't wait for keep-alive
+      server.closeIdleConnections();
       await closed;
       if (!o.dispatcher) await dispatcher.close();
       await rm(tmpRoot, { recursive: true, force: true });

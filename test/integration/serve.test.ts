@@ -153,3 +153,26 @@ describe('serve', () => {
     await s.close();
   });
 });
+
+describe('serve (CLI)', () => {
+  it('answers on loopback by default and finishes in-flight responses on SIGTERM, then exits 0', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BUNDLE } = await import('../helpers/cli.js');
+    upstream.setLatency(600);
+    const child = spawn(process.execPath, [BUNDLE, 'serve', '--listen', '127.0.0.1:0', '--upstream', upstream.debianBase], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    for (let i = 0; i < 100 && !/serving on /.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+    const url = /serving on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr)![1]!;
+    expect(stderr).toBe(`repro-sources: serving on ${url} (no --cache: nothing is kept)\n`);
+    const pending = get(`${url}debian/20240101T000000Z/dists/bookworm/InRelease`);
+    await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGTERM');
+    const r = await pending;
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    upstream.setLatency(0);
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('Codename: bookworm');
+    expect(code).toBe(0);
+  });
+});
