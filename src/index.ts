@@ -88,3 +88,15 @@ export { bump } from './update/bump.js';
 export type { BumpReport } from './update/bump.js';
 export { compareVersions } from './update/packages-diff.js';
 export { findDockerfilePins } from './update/pins.js';
+
+// probe and resolve: sources files in, pins out; the retry policy for other network edges
+export { probeFiles } from './probe/probe-files.js';
+export type { ProbeFilesOptions } from './probe/probe-files.js';
+export { networkPins } from './probe/pin.js';
+export type { PinOptions, Pins } from './probe/pin.js';
+export type { ResolveOptions } from './probe/resolve.js';
+export type { AgentOptions } from './probe/http.js';
+export { backoffMs, retryDelayMs, defaultSleep } from './probe/retry-policy.js';
+export type { BackoffOptions } from './probe/retry-policy.js';
+export { releaseTime } from './probe/release.js';
+export type { ReleaseInfo, ReleaseCheck } from './probe/release.js';
