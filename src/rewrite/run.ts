@@ -58,6 +58,16 @@ export async function runRewrite(o: RewriteRunOptions): Promise<RewriteRun> {
   if (o.native && distro) checkNativeSupport(distro, o.root);
   const snapshotBase = o.snapshotBase;
   const plan = planRewrites(files, { ...o, ...(snapshotBase ? { snapshotBase } : {}) });
+  if (dropIn && distro?.distro === 'debian' && distro.codename && (o.env ?? {}).BACKPORTS === '1') {
+    const { addBackports } = await import('./backports.js');
+    for (const r of plan) {
+      const text = addBackports(r.after.toString('latin1'), r.result.format, distro.codename);
+      if (text === undefined) continue;
+      r.after = Buffer.from(text, 'latin1');
+      r.result = { ...r.result, text, changed: true };
+      break;
+    }
+  }
   checkFirstSnapshots(plan, o.epoch);
   assertNoneFailed(plan, o.strict === true);
 

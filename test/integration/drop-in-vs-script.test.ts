@@ -42,4 +42,23 @@ describe('drop-in for repro-sources-list.sh: apt fetches at least what it fetche
     expect(theirUris.length).toBeGreaterThan(5);
     expect(theirUris.filter((u) => !ourUris.has(u))).toEqual([]);
   });
+
+  it.each(IMAGES.filter((i) => i.image.startsWith('debian:')))('$image with BACKPORTS=1 adds what the script adds', async ({ os, file, fixture, script }) => {
+    const root = await mkdtemp(join(tmpdir(), 'rs-dropin-bp-'));
+    await mkdir(join(root, 'etc/apt/sources.list.d'), { recursive: true });
+    await writeFile(join(root, 'etc/os-release'), os);
+    await writeFile(join(root, file), await readFile(join(FIX, fixture)));
+    const r = await runCli(['rewrite', '--root', root], { env: cleanEnv({ SOURCE_DATE_EPOCH: '1700000000', KEEP_CACHE: '0', BACKPORTS: '1' }) });
+    expect(r.code).toBe(0);
+    const ours: Record<string, Buffer> = {};
+    const main = await readFile(join(root, 'etc/apt/sources.list')).catch(() => undefined);
+    if (main) ours['sources.list'] = main;
+    for (const f of await readdir(join(root, 'etc/apt/sources.list.d'))) ours[f] = await readFile(join(root, 'etc/apt/sources.list.d', f));
+    const ourUris = new Set(await aptPrintUris(ours));
+    const codename = /VERSION_CODENAME=(\w+)/.exec(os)![1]!;
+    const theirs = (await readFile(join(FIX, 'reference-script', script), 'utf8')) + `deb [check-valid-until=no] http://snapshot.debian.org/archive/debian/20231114T221320Z ${codename}-backports main\n`;
+    const theirUris = await aptPrintUris({ 'sources.list': theirs });
+    expect(theirUris.some((u) => u.includes(`${codename}-backports`))).toBe(true);
+    expect(theirUris.filter((u) => !ourUris.has(u))).toEqual([]);
+  });
 });
