@@ -20,6 +20,8 @@ export interface BumpOptions {
   snapshotBase?: string | undefined;
   dryRun?: boolean;
   now?: () => number;
+  /** Refuse a newest snapshot older than this (a mirror that stopped importing). @default 172800 (2 days) */
+  maxStalenessSec?: number;
 }
 
 export interface FileBump {
@@ -54,6 +56,10 @@ export async function bump(o: BumpOptions): Promise<BumpReport> {
     const exact = o.to === 'latest'
       ? await latestSnapshot({ archive, base, dispatcher, ...(o.now ? { now: o.now } : {}) })
       : await resolveSnapshot({ archive, base, id: timeToId(o.to, '--to'), dispatcher });
+    const maxStale = o.maxStalenessSec ?? 172_800;
+    if (exact.stalenessSec > maxStale) {
+      throw new ReproSourcesError('HTTP', `${exact.base}${archive}/`, `the snapshot reached, ${exact.id}, is ${Math.round(exact.stalenessSec / 3600)} h older than the time asked (${exact.asked}); has the mirror stopped importing? (--max-staleness ${maxStale})`);
+    }
     const id = exact.id;
     const epoch = fromSnapshotId(id);
     const files: FileBump[] = [];

@@ -10,11 +10,14 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .option('--to <time>', 'latest, an epoch, or a snapshot id', 'latest')
     .option('--snapshot-base <url>', 'snapshot service base URL')
     .option('--dry-run', 'change nothing; print what would change')
+    .option('--max-staleness <seconds>', 'refuse a target snapshot this much older than the time asked (a frozen mirror)', '172800')
     .option('--json', 'print one JSON document')
-    .action(async (files: string[], f: { to: string; snapshotBase?: string; dryRun?: boolean; json?: boolean }) => {
+    .action(async (files: string[], f: { to: string; snapshotBase?: string; dryRun?: boolean; json?: boolean; maxStaleness: string }) => {
       const { bump } = await import('../../update/bump.js');
       if (files.length === 0) throw new UsageError('bump', 'name the files that hold pins');
-      const r = await bump({ files, to: f.to, snapshotBase: f.snapshotBase ?? io.env.SNAPSHOT_ARCHIVE_BASE, dryRun: f.dryRun === true });
+      const maxStalenessSec = Number(f.maxStaleness);
+      if (!Number.isFinite(maxStalenessSec) || maxStalenessSec < 0) throw new UsageError(`--max-staleness ${f.maxStaleness}`, 'must be a number of seconds');
+      const r = await bump({ files, to: f.to, snapshotBase: f.snapshotBase ?? io.env.SNAPSHOT_ARCHIVE_BASE, dryRun: f.dryRun === true, maxStalenessSec });
       io.stdout.write(f.json ? `${JSON.stringify({ ...r, markdown: undefined }, null, 2)}\n` : r.markdown);
       setExit(0);
     });
