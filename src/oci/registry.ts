@@ -45,6 +45,8 @@ export class RegistryStore implements BlobStore {
   private readonly sleep: (ms: number) => Promise<void>;
   private basic: string | undefined;
   private readonly tokens = new Map<string, Token>();
+  /** Token requests under way, per scope: concurrent 401s share one. */
+  private readonly authenticating = new Map<string, Promise<void>>();
 
   private constructor(ref: Extract<OciReference, { kind: 'registry' }>, creds: Credentials | undefined, o: StoreOptions) {
     this.origin = `${ref.plainHttp ? 'http' : 'https'}://${ref.host}`;
@@ -176,7 +178,12 @@ export class RegistryStore implements BlobStore {
     if (r.statusCode === 401) {
       const challenge = header(r.headers, 'www-authenticate') ?? '';
       await r.body.dump();
-      await this.authenticate(challenge, scope);
+      let pending = this.authenticating.get(scope);
+      if (!pending) {
+        pending = this.authenticate(challenge, scope).finally(() => this.authenticating.delete(scope));
+        this.authenticating.set(scope, pending);
+      }
+      await pending;
       r = await this.plain(method, url, o.body, { ...(o.headers ?? {}), ...this.authHeader(scope) });
       if (r.statusCode === 401 || r.statusCode === 403) {
         await r.body.dump();

@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startTokenServer, type TokenServer } from './token-server.js';
 
 export interface TestRegistry {
   /** host:port */
@@ -15,6 +16,8 @@ export interface TestRegistry {
   username?: string;
   password?: string;
   storage: string;
+  /** With auth 'token': the token server and its request log. */
+  tokens?: TokenServer;
   stop(): Promise<void>;
 }
 
@@ -50,7 +53,7 @@ health:
     enabled: false
 `;
 
-export async function startRegistry(opts: { auth?: 'none' | 'htpasswd' } = {}): Promise<TestRegistry> {
+export async function startRegistry(opts: { auth?: 'none' | 'htpasswd' | 'token' } = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'rs-registry-'));
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
@@ -67,6 +70,13 @@ export async function startRegistry(opts: { auth?: 'none' | 'htpasswd' } = {}): 
     password = 'test-pass:with-colon';
     await writeFile(join(dir, 'htpasswd'), execFileSync('htpasswd', ['-Bbn', username, password]));
     config += `auth:\n  htpasswd:\n    realm: test-registry\n    path: ${join(dir, 'htpasswd')}\n`;
+  }
+  let tokens: TokenServer | undefined;
+  if (opts.auth === 'token') {
+    username = 'testuser';
+    password = 'token-pass';
+    tokens = await startTokenServer(dir, { [username]: password });
+    config += `auth:\n  token:\n    realm: ${tokens.url}\n    service: ${tokens.service}\n    issuer: ${tokens.issuer}\n    rootcertbundle: ${tokens.certFile}\n`;
   }
   await writeFile(join(dir, 'config.yml'), config);
   const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -89,7 +99,9 @@ export async function startRegistry(opts: { auth?: 'none' | 'htpasswd' } = {}): 
     url: `http://${host}`,
     ...(username ? { username, password: password! } : {}),
     storage: join(dir, 'data'),
+    ...(tokens ? { tokens } : {}),
     stop: async () => {
+      await tokens?.stop();
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGKILL');

@@ -141,6 +141,30 @@ describe('cache push / pull / list against a real registry', () => {
   });
 });
 
+describe('cache against a registry with Bearer token auth', () => {
+  it('gets a pull,push token with credentials, pull-only anonymously, and caches tokens per scope', async () => {
+    const reg = await startRegistry({ auth: 'token' });
+    try {
+      const to = `oci://${reg.host}/deb/token:t`;
+      const pushed = await runCli(['cache', 'push', debDir, '--to', to, '--root', work, '--username', reg.username!, '--password-stdin'], { env: env(), input: reg.password! });
+      expect(pushed.stderr).not.toContain(reg.password!);
+      expect(pushed.code).toBe(0);
+      // one token per scope for the whole push, not one per request
+      const pushScopes = reg.tokens!.log.filter((l) => l.user === 'testuser').map((l) => l.scopes.join(' '));
+      expect(new Set(pushScopes)).toEqual(new Set(['repository:deb/token:pull', 'repository:deb/token:pull,push']));
+      expect(pushScopes.length).toBeLessThanOrEqual(4);
+      const anonPush = await runCli(['cache', 'push', debDir, '--to', `oci://${reg.host}/deb/token:anon`, '--root', work], { env: env() });
+      expect(anonPush.code).toBe(1);
+      expect(anonPush.stderr).toMatch(/authentication failed for repository:deb\/token:pull,push|access denied/);
+      const pulled = await runCli(['cache', 'pull', `oci://${reg.host}/deb/token@${pushed.stdout.trim()}`, '--to', join(work, 'token-out'), '--json'], { env: env() });
+      expect(pulled.code).toBe(0);
+      expect(JSON.parse(pulled.stdout).files).toBe(3);
+    } finally {
+      await reg.stop();
+    }
+  });
+});
+
 describe('cache with an OCI image layout, and skopeo as the go-between', () => {
   it('pushes to a layout, skopeo copies it to the registry and back, and pull reads the copy', async () => {
     const layout = join(work, 'layout');
