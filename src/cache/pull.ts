@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pLimit from 'p-limit';
 import { IntegrityError, ReproSourcesError } from '../errors.js';
@@ -87,11 +88,15 @@ async function download(store: BlobStore, l: DebLayer, final: string, tries: num
       const h = createHash('sha256');
       let n = 0;
       const body = await store.getBlob(l.digest);
-      body.on('data', (c: Buffer) => {
-        h.update(c);
-        n += c.length;
+      // hash in the pipeline itself (no second reader on the body), write in large blocks
+      const hashing = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          h.update(chunk);
+          n += chunk.length;
+          cb(null, chunk);
+        },
       });
-      await pipeline(body, createWriteStream(tmp, { mode: 0o644 }));
+      await pipeline(body, hashing, createWriteStream(tmp, { mode: 0o644, highWaterMark: 1 << 20 }));
       const actual = `sha256:${h.digest('hex')}`;
       if (actual !== l.digest || n !== l.size) throw new IntegrityError(`${store.name}@${l.digest} (${l.title})`, `${l.digest} (${l.size} bytes)`, `${actual} (${n} bytes)`);
       await rename(tmp, final);
