@@ -27,6 +27,7 @@ import type { BlobStore } from '../oci/store.js';
 import { Metrics } from './metrics.js';
 import { parseRequestPath, type ParsedRequest } from './paths.js';
 import { SingleFlight } from './single-flight.js';
+import { decompress } from '../update/index-fetch.js';
 
 export interface ServeOptions {
   /** host:port. @default 127.0.0.1:3142 */
@@ -267,13 +268,12 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
 
   /** Learns the pool hashes of a Packages index this process served (verified against its Release). */
   const learnPackages = async (archive: string, id: string, file: string, tmp: string): Promise<void> => {
-    const m = /Packages(\.gz)?$/.exec(file);
+    const m = /Packages(\.gz|\.xz)?$/.exec(file);
     if (!m) return;
     const key = `${archive}/${id}`;
     const map = poolHashes.get(key) ?? new Map<string, { sha256: string; size: number }>();
     poolHashes.set(key, map);
-    let src: AsyncIterable<Uint8Array> = createReadStream(tmp);
-    if (m[1]) src = createReadStream(tmp).pipe((await import('node:zlib')).createGunzip());
+    const src = decompress(createReadStream(tmp), m[1] ?? '', file);
     for await (const p of readParagraphs(src, { fields: new Set(['Filename', 'SHA256', 'Size']) })) {
       const name = p.get('Filename');
       const sha = p.get('SHA256');
@@ -282,30 +282,48 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
   };
 
   /** Reads the Packages indexes of every suite of archive/id this process knows a Release of. */
+  const learned = new Map<string, Promise<void>>();
   const learnFromReleases = async (archive: string, id: string): Promise<void> => {
     const prefix = `${archive}/${id}/`;
+    const jobs: Promise<void>[] = [];
     for (const [key, p] of [...releases]) {
       if (!key.startsWith(prefix)) continue;
-      const info = await p.catch(() => undefined);
-      if (!info) continue;
-      const suite = key.slice(prefix.length);
-      const dirs = new Map<string, string>();
-      for (const file of info.sha256.keys()) {
-        const m = /^(.*binary-[^/]+)\/Packages(\.gz)?$/.exec(file);
-        if (m && (!dirs.has(m[1]!) || m[2])) dirs.set(m[1]!, file);
+      // each suite's indexes are read once per process, however many .debs ask
+      let job = learned.get(key);
+      if (!job) {
+        job = learnSuite(archive, id, key.slice(prefix.length), p);
+        learned.set(key, job);
       }
-      for (const file of dirs.values()) {
-        const expected = info.sha256.get(file)!;
-        let tmp: string | undefined;
-        const hit = await storeGet(`sha256:${expected.sha256}`);
-        if (hit) {
-          tmp = join(tmpRoot, `${++tmpCounter}`);
-          await pipeline(await hit.stream(), createWriteStream(tmp));
-        } else {
-          tmp = (await fetchObject(archive, id, `dists/${suite}/${file}`, expected).promise.catch(() => undefined))?.tmp;
-        }
-        if (tmp) await learnPackages(archive, id, file, tmp).catch(() => {});
+      jobs.push(job);
+    }
+    await Promise.all(jobs);
+  };
+
+  const learnSuite = async (archive: string, id: string, suite: string, p: Promise<ReleaseInfo | undefined>): Promise<void> => {
+    const info = await p.catch(() => undefined);
+    if (!info) return;
+    // every Packages variant the Release lists, per directory
+    const dirs = new Map<string, string[]>();
+    for (const file of info.sha256.keys()) {
+      const m = /^(.*binary-[^/]+)\/Packages(\.gz|\.xz)?$/.exec(file);
+      if (m) dirs.set(m[1]!, [...(dirs.get(m[1]!) ?? []), file]);
+    }
+    for (const variants of dirs.values()) {
+      // one the store already has (apt fetched one of them through a serve), else gz from upstream
+      const rank = (f: string): number => (f.endsWith('.gz') ? 2 : f.endsWith('.xz') ? 0 : 1);
+      variants.sort((x, y) => rank(y) - rank(x));
+      let tmp: string | undefined;
+      let file = variants[0]!;
+      for (const v of variants) {
+        const hit = await storeGet(`sha256:${info.sha256.get(v)!.sha256}`);
+        if (!hit) continue;
+        tmp = join(tmpRoot, `${++tmpCounter}`);
+        await pipeline(await hit.stream(), createWriteStream(tmp));
+        file = v;
+        break;
       }
+      tmp ??= (await fetchObject(archive, id, `dists/${suite}/${file}`, info.sha256.get(file)!).promise.catch(() => undefined))?.tmp;
+      if (tmp) await learnPackages(archive, id, file, tmp).catch(() => {});
     }
   };
 

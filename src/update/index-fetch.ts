@@ -53,7 +53,8 @@ export async function fetchVersions(ref: IndexRef, id: string, wanted: ReadonlyS
   return versions;
 }
 
-function decompress(s: Readable, ext: string, url: string): AsyncIterable<Uint8Array> {
+/** A Packages index stream by its file extension: '', '.gz' (node:zlib) or '.xz' (xz-utils). */
+export function decompress(s: Readable, ext: string, url: string): AsyncIterable<Uint8Array> {
   if (ext === '') return s;
   if (ext === '.gz') return s.pipe(createGunzip());
   // Node has no xz; Debian and Ubuntu hosts have xz-utils

@@ -72,6 +72,8 @@ export async function buildSignedArchive(): Promise<SignedArchive> {
         const packages = debs.length > 0 ? run('apt-ftparchive', ['packages', `pool/main/${suite}`], top) : Buffer.alloc(0);
         await writeFile(join(dist, 'main/binary-amd64/Packages'), packages);
         run('gzip', ['-9nk', join(dist, 'main/binary-amd64/Packages')], top);
+        // what apt prefers, as the real archive has it
+        run('xz', ['-k', join(dist, 'main/binary-amd64/Packages')], top);
         const release = run('apt-ftparchive', [
           '-o', 'APT::FTPArchive::Release::Origin=Debian',
           '-o', 'APT::FTPArchive::Release::Label=Debian',
