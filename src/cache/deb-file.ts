@@ -2,7 +2,7 @@
  * .deb file names as apt's cache writes them (name_version_arch.deb, the epoch colon as %3a),
  * and the rule that keeps a name from a manifest inside the target directory. Pure.
  */
-import { IntegrityError, ReproSourcesError } from '../errors.js';
+import { ReproSourcesError } from '../errors.js';
 
 export interface DebName {
   package: string;
@@ -33,6 +33,3 @@ export function checkSafeDebName(name: string, where: string): void {
   if (name.length > 255) bad('it is longer than 255 bytes');
 }
 
-export function checkDigest(where: string, expected: string, actual: string): void {
-  if (expected !== actual) throw new IntegrityError(where, expected, actual);
-}

@@ -22,8 +22,3 @@ export interface SnapshotTarget {
   origin?: { file: string; line: number };
 }
 
-/** `${base}${archive}/${id}/${subdir}` */
-export function targetUrl(t: Pick<SnapshotTarget, 'base' | 'archive' | 'id' | 'subdir'>): string {
-  const base = t.base.endsWith('/') ? t.base : `${t.base}/`;
-  return `${base}${t.archive}/${t.id}/${t.subdir}`;
-}
