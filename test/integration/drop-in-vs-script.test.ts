@@ -21,6 +21,15 @@ const IMAGES = [
   { image: 'ubuntu:24.04', os: 'ID=ubuntu\nID_LIKE=debian\nVERSION_ID="24.04"\nVERSION_CODENAME=noble\n', file: 'etc/apt/sources.list.d/ubuntu.sources', fixture: 'sources/ubuntu-24.04-official/ubuntu.sources', script: 'ubuntu-noble.list', base: 'http://snapshot.ubuntu.com/' },
 ];
 
+/** What real apt fetches for every sources file of a root. */
+async function urisOfRoot(root: string): Promise<string[]> {
+  const files: Record<string, Buffer> = {};
+  const main = await readFile(join(root, 'etc/apt/sources.list')).catch(() => undefined);
+  if (main) files['sources.list'] = main;
+  for (const f of await readdir(join(root, 'etc/apt/sources.list.d'))) files[f] = await readFile(join(root, 'etc/apt/sources.list.d', f));
+  return aptPrintUris(files);
+}
+
 describe('drop-in for repro-sources-list.sh: apt fetches at least what it fetched after the script', () => {
   it.each(IMAGES)('$image', async ({ os, file, fixture, script, base }) => {
     const root = await mkdtemp(join(tmpdir(), 'rs-dropin-'));
@@ -33,11 +42,7 @@ describe('drop-in for repro-sources-list.sh: apt fetches at least what it fetche
     expect(r.stdout).toBe('SOURCE_DATE_EPOCH=1700000000\n');
     expect(r.code).toBe(0);
 
-    const ours: Record<string, Buffer> = {};
-    const main = await readFile(join(root, 'etc/apt/sources.list')).catch(() => undefined);
-    if (main) ours['sources.list'] = main;
-    for (const f of await readdir(join(root, 'etc/apt/sources.list.d'))) ours[f] = await readFile(join(root, 'etc/apt/sources.list.d', f));
-    const ourUris = new Set(await aptPrintUris(ours));
+    const ourUris = new Set(await urisOfRoot(root));
     const theirUris = await aptPrintUris({ 'sources.list': await readFile(join(FIX, 'reference-script', script)) });
     expect(theirUris.length).toBeGreaterThan(5);
     expect(theirUris.filter((u) => !ourUris.has(u))).toEqual([]);
@@ -50,11 +55,7 @@ describe('drop-in for repro-sources-list.sh: apt fetches at least what it fetche
     await writeFile(join(root, file), await readFile(join(FIX, fixture)));
     const r = await runCli(['rewrite', '--root', root], { env: cleanEnv({ SOURCE_DATE_EPOCH: '1700000000', KEEP_CACHE: '0', BACKPORTS: '1' }) });
     expect(r.code).toBe(0);
-    const ours: Record<string, Buffer> = {};
-    const main = await readFile(join(root, 'etc/apt/sources.list')).catch(() => undefined);
-    if (main) ours['sources.list'] = main;
-    for (const f of await readdir(join(root, 'etc/apt/sources.list.d'))) ours[f] = await readFile(join(root, 'etc/apt/sources.list.d', f));
-    const ourUris = new Set(await aptPrintUris(ours));
+    const ourUris = new Set(await urisOfRoot(root));
     const codename = /VERSION_CODENAME=(\w+)/.exec(os)![1]!;
     const theirs = (await readFile(join(FIX, 'reference-script', script), 'utf8')) + `deb [check-valid-until=no] http://snapshot.debian.org/archive/debian/20231114T221320Z ${codename}-backports main\n`;
     const theirUris = await aptPrintUris({ 'sources.list': theirs });
