@@ -1,10 +1,12 @@
-// Builds dist/repro-sources.mjs: the whole CLI with every dependency inlined, for
-// Dockerfiles that bind-mount one file into an image (no node_modules there).
+// Two esbuild outputs of the CLI, both with every dependency inlined:
+// - dist/repro-sources.mjs: one file, for Dockerfiles that bind-mount it into an image with no
+//   node_modules (templates/).
+// - dist/split/: the bin's build, split at the lazy command imports so a command loads only its
+//   own code: startup is most of what `snapshot` and `rewrite` cost.
 import { build } from 'esbuild';
 import { readdir, readFile } from 'node:fs/promises';
 
-// The bundle travels alone: src/generate/templates.ts reads templates/ from disk, so here it
-// is swapped for a module that holds every template's text.
+// src/generate/templates.ts reads templates/ from disk; the builds carry the text instead.
 const inlineTemplates = {
   name: 'inline-templates',
   setup(b) {
@@ -23,19 +25,45 @@ export async function loadTemplate(name) {
   },
 };
 
-await build({
-  entryPoints: ['src/cli/bundle-entry.ts'],
-  outfile: 'dist/repro-sources.mjs',
+// commander loads node:child_process (and with it net and dgram) for executable subcommands,
+// which this CLI never uses; every other importer gets the real module.
+const noCommanderChildProcess = {
+  name: 'no-commander-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'commander-stub' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'commander-stub' }, () => ({
+      loader: 'js',
+      contents: "module.exports = { spawn() { throw new Error('executable subcommands are not supported'); } };",
+    }));
+  },
+};
+
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20.19',
   legalComments: 'none',
   minify: true,
-  banner: {
-    // Some dependencies call require(); give the ESM bundle one.
-    js: "#!/usr/bin/env node\nimport { createRequire as __rsCreateRequire } from 'node:module'; const require = __rsCreateRequire(import.meta.url);",
-  },
-  plugins: [inlineTemplates],
+  plugins: [inlineTemplates, noCommanderChildProcess],
   logLevel: 'warning',
+};
+// Some dependencies call require(); give the ESM output one.
+const requireShim = "import { createRequire as __rsCreateRequire } from 'node:module'; const require = __rsCreateRequire(import.meta.url);";
+
+await build({
+  ...common,
+  entryPoints: ['src/cli/bundle-entry.ts'],
+  outfile: 'dist/repro-sources.mjs',
+  banner: { js: `#!/usr/bin/env node\n${requireShim}` },
+});
+await build({
+  ...common,
+  entryPoints: { main: 'src/cli/main.ts' },
+  outdir: 'dist/split',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  banner: { js: requireShim },
 });

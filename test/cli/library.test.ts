@@ -17,3 +17,18 @@ describe('the library through package.json "exports"', () => {
     expect(out.trim()).toBe('true');
   });
 });
+
+describe('startup stays light', () => {
+  it.each([
+    [['snapshot', '--epoch', '1700000000']],
+    [['rewrite', '--epoch', '1700000000', '--stdout', 'test/fixtures/sources/debian-12-official/debian.sources']],
+  ])('%j loads no network, crypto or process modules', (args) => {
+    const script = `
+      const { main } = await import(${JSON.stringify(`${PROJECT_ROOT}dist/split/main.js`)});
+      const io = { stdout: { write() {} }, stderr: process.stderr, stdin: process.stdin, env: {}, cwd: process.cwd(), now: () => Date.now() / 1000 };
+      const code = await main(${JSON.stringify(args)}, io);
+      console.log(JSON.stringify({ code, loaded: process.moduleLoadList.filter((m) => /NativeModule (net|tls|http|https|http2|dgram|child_process|crypto|dns)$/.test(m)) }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT_ROOT }).toString();
+    expect(JSON.parse(out)).toEqual({ code: 0, loaded: [] });
+  });
+});

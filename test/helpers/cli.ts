@@ -33,7 +33,7 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
 
 export function runCli(args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
   const script = opts.script ?? BIN;
-  if (!existsSync(script.endsWith('.mjs') ? script : `${PROJECT_ROOT}dist/cli/main.js`)) {
+  if (!existsSync(script.endsWith('.mjs') ? script : `${PROJECT_ROOT}dist/split/main.js`)) {
     throw new Error(`${script} is not built: run "npm run build" (npm test does)`);
   }
   return new Promise((resolve, reject) => {
