@@ -13,7 +13,10 @@ export function processIo(): CliIo {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
+    // a getter: touching process.stdin opens it, and a piped stdin loads node:net
+    get stdin() {
+      return process.stdin;
+    },
     env: process.env,
     cwd: process.cwd(),
     now: () => Date.now() / 1000,

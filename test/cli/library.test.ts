@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../helpers/cli.js';
+import { cleanEnv, PROJECT_ROOT } from '../helpers/cli.js';
 
 describe('the library through package.json "exports"', () => {
   it("is importable as 'repro-sources' from the build, without the CLI", () => {
@@ -19,16 +22,19 @@ describe('the library through package.json "exports"', () => {
 });
 
 describe('startup stays light', () => {
+  // stdio goes nowhere: a piped stdout or stderr would itself load node:net
   it.each([
     [['snapshot', '--epoch', '1700000000']],
     [['rewrite', '--epoch', '1700000000', '--stdout', 'test/fixtures/sources/debian-12-official/debian.sources']],
   ])('%j loads no network, crypto or process modules', (args) => {
+    const out = join(mkdtempSync(join(tmpdir(), 'rs-light-')), 'out.json');
     const script = `
+      import { writeFileSync } from 'node:fs';
       const { main } = await import(${JSON.stringify(`${PROJECT_ROOT}dist/split/main.js`)});
-      const io = { stdout: { write() {} }, stderr: process.stderr, stdin: process.stdin, env: {}, cwd: process.cwd(), now: () => Date.now() / 1000 };
+      const io = { stdout: { write() {} }, stderr: { write() {} }, get stdin() { return process.stdin; }, env: {}, cwd: process.cwd(), now: () => Date.now() / 1000 };
       const code = await main(${JSON.stringify(args)}, io);
-      console.log(JSON.stringify({ code, loaded: process.moduleLoadList.filter((m) => /NativeModule (net|tls|http|https|http2|dgram|child_process|crypto|dns)$/.test(m)) }));`;
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT_ROOT }).toString();
-    expect(JSON.parse(out)).toEqual({ code: 0, loaded: [] });
+      writeFileSync(${JSON.stringify(out)}, JSON.stringify({ code, loaded: process.moduleLoadList.filter((m) => /NativeModule (net|tls|http|https|http2|dgram|child_process|crypto|dns)$/.test(m)) }));`;
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT_ROOT, env: cleanEnv() as NodeJS.ProcessEnv, stdio: 'ignore' });
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual({ code: 0, loaded: [] });
   });
 });
