@@ -24,7 +24,8 @@ export { snapshotDocument } from './snapshot/document.js';
 export type { SnapshotDocument } from './snapshot/document.js';
 
 // deb822 indexes
-export { parseParagraphs, readParagraphs, stripClearsign, field } from './deb822/reader.js';
+export { parseParagraphs, readParagraphs, readParagraphBatches, stripClearsign, field } from './deb822/reader.js';
+export { fileChunks } from './fs/file-chunks.js';
 export type { Paragraph, ReadOptions } from './deb822/reader.js';
 
 // system files

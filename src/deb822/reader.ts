@@ -33,37 +33,78 @@ export function parseParagraphs(text: string, options: ReadOptions = {}): Paragr
 
 /**
  * Streams paragraphs out of chunks (Buffers are read as UTF-8). Memory is bounded by the
- * largest paragraph plus one chunk, whatever the size of the whole index.
+ * largest paragraph plus one batch of input (about 1 MiB), whatever the size of the index.
  */
 export async function* readParagraphs(
   source: AsyncIterable<Uint8Array | string>,
   options: ReadOptions = {},
 ): AsyncGenerator<Paragraph> {
-  const ready: Paragraph[] = [];
+  for await (const batch of readParagraphBatches(source, options)) yield* batch;
+}
+
+/**
+ * readParagraphs, a batch at a time: what big indexes should use, since resuming an async
+ * generator once per paragraph costs more than reading the paragraph.
+ */
+export async function* readParagraphBatches(
+  source: AsyncIterable<Uint8Array | string>,
+  options: ReadOptions = {},
+): AsyncGenerator<Paragraph[]> {
+  let ready: Paragraph[] = [];
   const acc = new ParagraphAccumulator(options, (p) => ready.push(p));
+  // The end of the input so far that is not a whole paragraph yet (a copy: a view would keep
+  // the whole chunk in memory).
   let carry: Buffer | undefined;
   for await (const chunk of source) {
     if (typeof chunk === 'string') {
       acc.feed(chunk, false);
     } else {
-      // Scan only whole lines (whole paragraphs when one ends in the chunk, which lets the
-      // accumulator take its fast path): the rest waits for the next chunk.
-      const bytes = carry ? Buffer.concat([carry, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      const para = bytes.lastIndexOf(PARAGRAPH_END);
-      const cut = para >= 0 ? para + 2 : bytes.lastIndexOf(10) + 1;
-      carry = cut < bytes.length ? Buffer.from(bytes.subarray(cut)) : undefined;
-      if (cut > 0) acc.feedBytes(bytes.subarray(0, cut), para >= 0);
+      let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      if (carry !== undefined) {
+        // Finish the carried paragraph with the head of this chunk: joining whole chunks
+        // would copy every byte once more.
+        const boundary = carry[carry.length - 1] === 10 && bytes[0] === 10;
+        const sep = boundary ? 0 : bytes.indexOf(PARAGRAPH_END);
+        const head = boundary ? 1 : sep < 0 ? 0 : sep + 2;
+        if (head === 0) {
+          carry = Buffer.concat([carry, bytes]);
+          continue;
+        }
+        acc.feedBytes(Buffer.concat([carry, bytes.subarray(0, head)]), true);
+        carry = undefined;
+        bytes = bytes.subarray(head);
+      }
+      const done = feedWholeParagraphs(acc, bytes);
+      if (done < bytes.length) carry = Buffer.from(bytes.subarray(done));
     }
     if (ready.length > 0) {
-      yield* ready;
-      ready.length = 0;
+      const out = ready;
+      ready = [];
+      yield out;
     }
   }
-  if (carry) acc.feedBytes(carry, false, true);
+  if (carry !== undefined) acc.feedBytes(carry, false, true);
   acc.feed('', true);
-  yield* ready;
+  if (ready.length > 0) yield ready;
 }
 
+/**
+ * Feeds the whole paragraphs at the start of bytes, in slices that V8 keeps in its young
+ * generation (a string over 128 KiB gets fresh pages from the OS each time, which costs more
+ * than scanning it); returns how many bytes it fed.
+ */
+function feedWholeParagraphs(acc: ParagraphAccumulator, bytes: Buffer): number {
+  let start = 0;
+  for (;;) {
+    const para = bytes.lastIndexOf(PARAGRAPH_END, Math.min(bytes.length, start + SCAN_BYTES) - 2);
+    if (para < start) break;
+    acc.feedBytes(bytes.subarray(start, para + 2), true);
+    start = para + 2;
+  }
+  return start;
+}
+
+const SCAN_BYTES = 120 << 10;
 const PARAGRAPH_END = Buffer.from('\n\n');
 
 /** Removes an OpenPGP cleartext signature frame (InRelease), undoing dash-escaping. */
@@ -94,6 +135,7 @@ class ParagraphAccumulator {
   private bytes: Buffer | undefined;
   private readonly keepList: readonly string[] | undefined;
   private needles: string[] | undefined;
+  private next: number[] | undefined;
   private readonly emit: (p: Paragraph) => void;
 
   constructor(options: ReadOptions, emit: (p: Paragraph) => void) {
@@ -126,6 +168,10 @@ class ParagraphAccumulator {
     const keep = this.keepList;
     if (keep === undefined || this.current !== undefined || hasTrickyLine(text)) return false;
     const needles = (this.needles ??= keep.map((k) => `\n${k}:`));
+    // Where each needle occurs next (at or after where it was last searched from): a field
+    // missing from most paragraphs is then searched for once, not once per paragraph.
+    const next = (this.next ??= keep.map(() => -1));
+    next.fill(-1);
     const n = text.length;
     let pos = 0;
     while (pos < n) {
@@ -134,14 +180,27 @@ class ParagraphAccumulator {
       const sep = text.indexOf('\n\n', pos);
       const end = sep < 0 ? n : sep + 1;
       let p: Paragraph | undefined;
+      // Indexes keep their fields in one order: look for each wanted field after the last one found.
+      let from = pos;
       for (let i = 0; i < keep.length; i++) {
         const key = keep[i]!;
-        let at = pos;
-        if (!text.startsWith(key, pos) || text.charCodeAt(pos + key.length) !== 58) {
-          const hit = text.indexOf(needles[i]!, pos);
-          if (hit < 0 || hit + 1 >= end) continue;
-          at = hit + 1;
+        let at = -1;
+        if (text.startsWith(key, pos) && text.charCodeAt(pos + key.length) === 58) {
+          at = pos;
+        } else {
+          if (next[i]! < from) {
+            const hit = text.indexOf(needles[i]!, from - 1);
+            next[i] = hit < 0 ? n : hit;
+          }
+          if (next[i]! + 1 < end) at = next[i]! + 1;
+          else if (from > pos) {
+            // out of order: before the field found last (a bounded search)
+            const base = pos > 0 ? pos - 1 : 0;
+            const hit = text.slice(base, from).indexOf(needles[i]!);
+            if (hit >= 0) at = base + hit + 1;
+          }
         }
+        if (at < 0) continue;
         let s = at + key.length + 1;
         let e = text.indexOf('\n', s);
         if (e < 0 || e > end) e = end;
@@ -160,6 +219,7 @@ class ParagraphAccumulator {
           value = value.length > 0 ? `${value}\n${cont}` : cont;
         }
         (p ??= new Map()).set(key, value);
+        if (e + 1 > from) from = Math.min(e + 1, end);
       }
       if (p !== undefined) this.emit(p);
       pos = end;
@@ -191,7 +251,10 @@ class ParagraphAccumulator {
   }
 
   private slice(text: string, from: number, to: number): string {
-    return this.bytes ? (this.bytes as unknown as FastSlices).utf8Slice(from, to) : text.slice(from, to);
+    // Short slices of a string are copies, and for ASCII the latin1 text is the UTF-8 text: no
+    // call into C++. Longer ones would be views pinning the whole chunk in memory.
+    if (this.bytes === undefined || (to - from < 13 && isAsciiRange(text, from, to))) return text.slice(from, to);
+    return (this.bytes as unknown as FastSlices).utf8Slice(from, to);
   }
 
   private line(text: string, start: number, end: number): void {
@@ -251,22 +314,31 @@ class ParagraphAccumulator {
 
 /**
  * CR, a comment line, or a line of only blanks (a paragraph separator the fast path can't
- * see). Plain substring searches first: a regex over every chunk costs more than the reading.
+ * see). Each is looked for with a native search for something rare in indexes ('#', a tab, a
+ * line starting with a space), then checked: a walk over every line costs twice as much.
  */
 function hasTrickyLine(text: string): boolean {
-  if (text.includes('\r')) return true;
-  // one pass over line starts: substring searches for each case cost twice as much
-  for (let nl = -1; ; ) {
-    const c = text.charCodeAt(nl + 1);
-    if (c === 35 /* # */) return true;
-    if (c === 32 || c === 9) {
-      let i = nl + 2;
-      while (isBlank(text.charCodeAt(i))) i++;
-      if (i >= text.length || text.charCodeAt(i) === 10) return true;
-    }
-    nl = text.indexOf('\n', nl + 1);
-    if (nl < 0) return false;
+  if (text.includes('\r') || text.includes('\t')) return true;
+  for (let i = text.indexOf('#'); i >= 0; i = text.indexOf('#', i + 1)) {
+    if (i === 0 || text.charCodeAt(i - 1) === 10) return true;
   }
+  if (text.charCodeAt(0) === 32 && isBlankTail(text, 0)) return true;
+  for (let i = text.indexOf('\n '); i >= 0; i = text.indexOf('\n ', i + 2)) {
+    if (isBlankTail(text, i + 1)) return true;
+  }
+  return false;
+}
+
+/** Whether the line at start holds only blanks. */
+function isBlankTail(text: string, start: number): boolean {
+  let i = start;
+  while (isBlank(text.charCodeAt(i))) i++;
+  return i >= text.length || text.charCodeAt(i) === 10;
+}
+
+function isAsciiRange(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) > 127) return false;
+  return true;
 }
 
 function isBlank(c: number): boolean {

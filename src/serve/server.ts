@@ -18,7 +18,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
 import { ARCHIVES, archiveInfo } from '../snapshot/archives.js';
-import { readParagraphs } from '../deb822/reader.js';
+import { readParagraphBatches } from '../deb822/reader.js';
 import { createAgent, fetchWithRetry, type FetchOptions } from '../probe/http.js';
 import { parseRelease, type ReleaseInfo } from '../probe/release.js';
 import { resolveSnapshot } from '../probe/resolve.js';
@@ -274,10 +274,12 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
     const map = poolHashes.get(key) ?? new Map<string, { sha256: string; size: number }>();
     poolHashes.set(key, map);
     const src = decompress(createReadStream(tmp), m[1] ?? '', file);
-    for await (const p of readParagraphs(src, { fields: new Set(['Filename', 'SHA256', 'Size']) })) {
-      const name = p.get('Filename');
-      const sha = p.get('SHA256');
-      if (name && sha) map.set(name, { sha256: sha, size: Number(p.get('Size') ?? -1) });
+    for await (const batch of readParagraphBatches(src, { fields: new Set(['Filename', 'SHA256', 'Size']) })) {
+      for (const p of batch) {
+        const name = p.get('Filename');
+        const sha = p.get('SHA256');
+        if (name && sha) map.set(name, { sha256: sha, size: Number(p.get('Size') ?? -1) });
+      }
     }
   };
 

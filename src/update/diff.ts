@@ -15,7 +15,7 @@ import { isSnapshotId, parseEpochString, toSnapshotId } from '../snapshot/id.js'
 import type { SnapshotTarget } from '../sources/target.js';
 import { UsageError } from '../errors.js';
 import { fetchVersions } from './index-fetch.js';
-import { compareVersions, diffVersions, type PackagesDiff, type VersionChange } from './packages-diff.js';
+import { diffVersions, mergeVersions, type PackagesDiff, type VersionChange, type Versions } from './packages-diff.js';
 
 export interface DiffOptions {
   files: readonly SourcesFile[];
@@ -83,28 +83,27 @@ export async function diffSnapshots(o: DiffOptions): Promise<DiffReport> {
     }
     const limit = pLimit(o.concurrency ?? 4);
     const arch = o.architecture ?? 'amd64';
-    const merged = new Map<string, { before: Map<string, string>; after: Map<string, string> }>();
+    // per archive, the versions of every index at each end; suites of one archive (bookworm,
+    // bookworm-updates) merge to the newest version apt would pick
+    const read = new Map<string, { before: Versions[]; after: Versions[] }>();
     const jobs: Promise<void>[] = [];
     for (const t of fromTargets) {
       const { from, to } = ids.get(t.archive)!;
-      const slot = merged.get(t.archive) ?? { before: new Map(), after: new Map() };
-      merged.set(t.archive, slot);
+      const slot = read.get(t.archive) ?? { before: [], after: [] };
+      read.set(t.archive, slot);
       for (const suite of t.suites) {
         for (const component of t.components) {
           for (const [id, into] of [[from, slot.before], [to, slot.after]] as const) {
             jobs.push(limit(async () => {
-              const v = await fetchVersions({ target: t, suite, component, architecture: t.architectures?.[0] ?? arch }, id, wanted, fetchOpts);
-              // suites of one archive (bookworm, bookworm-updates) merge to the newest version apt would pick
-              for (const [k, ver] of v) {
-                const had = into.get(k);
-                if (had === undefined || compareVersions(ver, had) > 0) into.set(k, ver);
-              }
+              into.push(await fetchVersions({ target: t, suite, component, architecture: t.architectures?.[0] ?? arch }, id, wanted, fetchOpts));
             }));
           }
         }
       }
     }
     await Promise.all(jobs);
+    const merge = (all: Versions[]): Versions => (all.length === 1 ? all[0]! : all.reduce((into, v) => mergeVersions(into, v), new Map()));
+    const merged = [...read].map(([archive, r]) => [archive, { before: merge(r.before), after: merge(r.after) }] as const);
     const archives: ArchiveDiff[] = [...merged].map(([archive, m]) => ({ archive, ...ids.get(archive)!, ...diffVersions(m.before, m.after) }));
     const security = archives.filter((a) => a.archive.endsWith('-security')).flatMap((a) => a.changed.map((c) => ({ ...c, archive: a.archive })));
     const first = archives[0]!;

@@ -8,11 +8,11 @@ import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { IntegrityError, ReproSourcesError } from '../errors.js';
-import { readParagraphs } from '../deb822/reader.js';
+import { readParagraphBatches } from '../deb822/reader.js';
 import { fetchWithRetry, type FetchOptions } from '../probe/http.js';
 import { parseRelease } from '../probe/release.js';
 import type { SnapshotTarget } from '../sources/target.js';
-import { DIFF_FIELDS, versionsOf } from './packages-diff.js';
+import { DIFF_FIELDS, versionsOf, type Versions } from './packages-diff.js';
 
 export interface IndexRef {
   target: SnapshotTarget;
@@ -21,8 +21,8 @@ export interface IndexRef {
   architecture: string;
 }
 
-/** name\tarch -> version for one suite/component/arch of a target; an index the Release lacks is empty. */
-export async function fetchVersions(ref: IndexRef, id: string, wanted: ReadonlySet<string> | undefined, o: FetchOptions): Promise<Map<string, string>> {
+/** The versions in one suite/component/arch of a target; an index the Release lacks is empty. */
+export async function fetchVersions(ref: IndexRef, id: string, wanted: ReadonlySet<string> | undefined, o: FetchOptions): Promise<Versions> {
   const t = ref.target;
   const dists = `${t.base}${t.archive}/${id}/${t.subdir}dists/${ref.suite}/`;
   let rel = await fetchWithRetry(`${dists}InRelease`, o);
@@ -45,7 +45,7 @@ export async function fetchVersions(ref: IndexRef, id: string, wanted: ReadonlyS
   });
   raw.pipe(tee);
   const plain = decompress(tee, choice.ext, url);
-  const versions = await versionsOf(readParagraphs(plain, { fields: DIFF_FIELDS }), wanted);
+  const versions = await versionsOf(readParagraphBatches(plain, { fields: DIFF_FIELDS }), wanted);
   const actual = hash.digest('hex');
   if (actual !== choice.entry!.sha256 || size !== choice.entry!.size) {
     throw new IntegrityError(url, `sha256:${choice.entry!.sha256} (${choice.entry!.size} bytes, from the Release)`, `sha256:${actual} (${size} bytes)`);

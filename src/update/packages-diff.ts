@@ -1,7 +1,6 @@
 /**
- * What changes between two Packages indexes, streamed: the old index is reduced to name/arch ->
- * version (a few MB for a full archive), the new one is compared as it streams. Pure over the
- * paragraph streams.
+ * What changes between two Packages indexes, streamed: each index is reduced to arch -> name ->
+ * version (a few MB for a full archive) as it streams. Pure over the paragraph streams.
  */
 import type { Paragraph } from '../deb822/reader.js';
 
@@ -20,37 +19,52 @@ export interface PackagesDiff {
   removed: { package: string; architecture: string; version: string }[];
 }
 
+/** Versions by architecture, then package name: no per-package key strings to build and hash. */
+export type Versions = Map<string, Map<string, string>>;
+
 /**
  * The newest version of each name/arch (an index may list several). `wanted` limits the names
  * looked at (undefined: all).
  */
-export async function versionsOf(paragraphs: AsyncIterable<Paragraph>, wanted?: ReadonlySet<string>): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for await (const p of paragraphs) {
-    const name = p.get('Package');
-    const version = p.get('Version');
-    if (!name || !version || (wanted && !wanted.has(name))) continue;
-    const key = `${name}\t${p.get('Architecture') ?? ''}`;
-    const prev = out.get(key);
-    if (prev === undefined || compareVersions(version, prev) > 0) out.set(key, version);
+export async function versionsOf(batches: AsyncIterable<Paragraph[]>, wanted?: ReadonlySet<string>): Promise<Versions> {
+  const out: Versions = new Map();
+  for await (const batch of batches) {
+    for (const p of batch) {
+      const name = p.get('Package');
+      const version = p.get('Version');
+      if (!name || !version || (wanted && !wanted.has(name))) continue;
+      addVersion(out, p.get('Architecture') ?? '', name, version);
+    }
   }
   return out;
 }
 
-export function diffVersions(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): PackagesDiff {
+/** Adds every version of `from` to `into` where it is newer (suites of one archive, as apt picks). */
+export function mergeVersions(into: Versions, from: Versions): Versions {
+  for (const [arch, names] of from) for (const [name, version] of names) addVersion(into, arch, name, version);
+  return into;
+}
+
+function addVersion(into: Versions, arch: string, name: string, version: string): void {
+  let names = into.get(arch);
+  if (names === undefined) into.set(arch, (names = new Map()));
+  const prev = names.get(name);
+  if (prev === undefined || (prev !== version && compareVersions(version, prev) > 0)) names.set(name, version);
+}
+
+export function diffVersions(before: Versions, after: Versions): PackagesDiff {
   const d: PackagesDiff = { changed: [], added: [], removed: [] };
-  const split = (k: string): [string, string] => k.split('\t') as [string, string];
-  for (const [k, to] of after) {
-    const [pkg, arch] = split(k);
-    const from = before.get(k);
-    if (from === undefined) d.added.push({ package: pkg, architecture: arch, version: to });
-    else if (from !== to) d.changed.push({ package: pkg, architecture: arch, from, to });
-  }
-  for (const [k, v] of before) {
-    if (!after.has(k)) {
-      const [pkg, arch] = split(k);
-      d.removed.push({ package: pkg, architecture: arch, version: v });
+  for (const [architecture, names] of after) {
+    const old = before.get(architecture);
+    for (const [pkg, to] of names) {
+      const from = old?.get(pkg);
+      if (from === undefined) d.added.push({ package: pkg, architecture, version: to });
+      else if (from !== to) d.changed.push({ package: pkg, architecture, from, to });
     }
+  }
+  for (const [architecture, names] of before) {
+    const now = after.get(architecture);
+    for (const [pkg, version] of names) if (!now?.has(pkg)) d.removed.push({ package: pkg, architecture, version });
   }
   const byName = (a: { package: string; architecture: string }, b: { package: string; architecture: string }): number =>
     a.package < b.package ? -1 : a.package > b.package ? 1 : a.architecture < b.architecture ? -1 : a.architecture > b.architecture ? 1 : 0;

@@ -5,11 +5,13 @@
  * `apt-get update` fetches; compressed lists are opened with apt's own apt-helper.
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseParagraphs, readParagraphs, stripClearsign } from '../../src/deb822/reader.js';
+import { parseParagraphs, readParagraphBatches, readParagraphs, stripClearsign } from '../../src/deb822/reader.js';
+import { fileChunks } from '../../src/fs/file-chunks.js';
 
 const require = createRequire(import.meta.url);
 const debianControl = require('debian-control') as {
@@ -99,6 +101,16 @@ describe("deb822 reader agrees with debian-control on this machine's real indexe
       .map((p) => new Map(wanted.filter((k) => p.has(k)).map((k) => [k, p.get(k)!])))
       .filter((p) => p.size > 0);
     expect(picked).toEqual(projected);
+    // and as the benchmarks and big files read it: from disk in 256 KiB chunks, a batch at a time
+    const dir = mkdtempSync(join(tmpdir(), 'rs-crosscheck-'));
+    try {
+      writeFileSync(join(dir, 'Packages'), text);
+      const batched = [];
+      for await (const batch of readParagraphBatches(fileChunks(join(dir, 'Packages')), { fields: new Set(wanted) })) batched.push(...batch);
+      expect(batched).toEqual(projected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('dpkg status', async () => {

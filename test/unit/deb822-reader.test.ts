@@ -118,3 +118,41 @@ describe('deb822 index reader', () => {
     );
   });
 });
+
+describe('deb822 index reader on big input', () => {
+  // Bigger than the reader's scanning slice (120 KiB), with the cases its fast path must hand
+  // to the line scanner placed deep inside: a comment, a blank-only separator, CRLF, a tab.
+  const paragraphs = Array.from({ length: 4000 }, (_, i) =>
+    [
+      `Package: pkg-${i}`,
+      i % 7 === 0 ? `Source: src-${i}` : undefined,
+      `Version: 1.${i}-${i % 3}`,
+      `Maintainer: Jos\u00e9 M\u00fcller <m${i}@example.org>`,
+      `Architecture: ${i % 5 === 0 ? 'all' : 'amd64'}`,
+      i % 11 === 0 ? `Tag: a::b,\n c::d${i}` : undefined,
+      `SHA256: ${String(i).padStart(64, '0')}`,
+    ]
+      .filter((l) => l !== undefined)
+      .join('\n'),
+  );
+  const fields = new Set(['Package', 'Source', 'Version', 'Architecture', 'Tag', 'SHA256']);
+  const variants: [string, string][] = [
+    ['plain', `${paragraphs.join('\n\n')}\n`],
+    ['a comment line', `${paragraphs.slice(0, 2500).join('\n\n')}\n\n# note\n${paragraphs.slice(2500).join('\n\n')}\n`],
+    ['a blank-only separator', `${paragraphs.slice(0, 3000).join('\n\n')}\n \t \n${paragraphs.slice(3000).join('\n\n')}\n`],
+    ['CRLF', `${paragraphs.join('\n\n')}\n`.replace(/\n/g, '\r\n')],
+    ['fields in another order', `${paragraphs.map((p) => p.split('\n').reverse().join('\n').replace(/\n( c::d\d+)\nTag: (a::b,)/, '\nTag: $2\n$1')).join('\n\n')}\n`],
+  ];
+  for (const [name, text] of variants) {
+    it(`picks what the line scanner picks: ${name}`, async () => {
+      const expected = parseParagraphs(text)
+        .map((p) => new Map([...p].filter(([k]) => fields.has(k))))
+        .filter((p) => p.size > 0);
+      expect(expected.length).toBe(4000);
+      const bytes = Buffer.from(text);
+      for (const size of [1 << 20, 65536, 100_003, bytes.length]) {
+        expect(await collect(readParagraphs(chunks(bytes, size), { fields }))).toEqual(expected);
+      }
+    });
+  }
+});
