@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { ReproSourcesError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { createAgent } from '../probe/http.js';
+import { probe } from '../probe/probe.js';
 import { latestSnapshot, resolveSnapshot } from '../probe/resolve.js';
 import { rewriteSources } from '../rewrite/rewrite.js';
 import { bytesToText, textToBytes } from '../sources/text.js';
@@ -76,6 +77,14 @@ export async function bump(o: BumpOptions): Promise<BumpReport> {
         files.push({ path: c.path, kind: 'sources', pins: r.targets.length, from: ids, to: id, changed: r.changed });
         if (r.changed) writes.push({ path: c.path, text: r.text });
       }
+    }
+    // apt must find every suite, component and architecture the files name at the new pin
+    // before any pin moves there
+    const targets = contents.filter((c) => !isDockerfileName(c.path)).flatMap((c) => rewriteSources(c.text, { id, file: c.path, ...(o.snapshotBase ? { snapshotBase: o.snapshotBase } : {}) }).targets);
+    if (targets.length > 0) {
+      const checked = await probe(targets, { dispatcher, maxStalenessSec: maxStale });
+      const bad = checked.entries.find((e) => !e.ok);
+      if (bad) throw new ReproSourcesError('HTTP', bad.origin ? `${bad.origin.file}:${bad.origin.line}` : bad.url, `not bumped to ${id}: ${bad.archive} ${bad.suite}: ${bad.problems.join('; ')}`);
     }
     const fromId = files.flatMap((f) => f.from)[0];
     // the sources' own pin is what apt saw: compare from there

@@ -136,4 +136,16 @@ describe('bump', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('Already at this snapshot: nothing to change.');
   });
+
+  it('moves no pin when the new snapshot lacks a suite the sources name', async () => {
+    const dockerfile = join(work, 'Dockerfile.probe');
+    await copyFile(join(PROJECT_ROOT, 'test/fixtures/dockerfiles/Dockerfile.multistage-crlf'), dockerfile);
+    const withBackports = join(work, 'backports.sources');
+    await writeFile(withBackports, (await readFile(sourcesFile, 'utf8')).replace('Suites: bookworm bookworm-updates', 'Suites: bookworm bookworm-backports'));
+    const before = [await readFile(dockerfile), await readFile(withBackports)];
+    const r = await runCli(['bump', dockerfile, withBackports, '--snapshot-base', server.debianBase, '--max-staleness', String(10 * 365 * 86400)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`repro-sources: ${withBackports}:1: not bumped to 20240201T000000Z: debian bookworm-backports: dists/bookworm-backports is not in snapshot 20240201T000000Z\n`);
+    expect([await readFile(dockerfile), await readFile(withBackports)]).toEqual(before);
+  });
 });
