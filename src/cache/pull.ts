@@ -70,7 +70,9 @@ export async function pullDebs(store: BlobStore, dir: string, o: PullOptions = {
         if (have?.size === l.size && (await sha256OfFile(final)) === l.digest) {
           bytesSkipped += l.size;
         } else {
-          bytesReceived += await download(store, l, final, o.tries ?? 3);
+          // not `+= await`: that would add to the total read before the await
+          const n = await download(store, l, final, o.tries ?? 3);
+          bytesReceived += n;
         }
         progress.files++;
         progress.bytes += l.size;

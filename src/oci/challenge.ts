@@ -51,3 +51,21 @@ export function parseChallenges(header: string): Challenge[] {
   }
   return out;
 }
+
+/**
+ * Token scopes (`type:name:actions`) with the actions of one resource merged and sorted:
+ * registries order actions as they like ("push,pull"), and asking for the same access twice
+ * under two spellings costs a wider token request for nothing.
+ */
+export function mergeScopes(scopes: readonly string[]): string[] {
+  const byResource = new Map<string, Set<string>>();
+  for (const scope of scopes) {
+    const colon = scope.lastIndexOf(':');
+    if (colon <= 0) continue;
+    const resource = scope.slice(0, colon);
+    const actions = byResource.get(resource) ?? new Set<string>();
+    for (const a of scope.slice(colon + 1).split(',')) if (a) actions.add(a);
+    byResource.set(resource, actions);
+  }
+  return [...byResource].map(([resource, actions]) => `${resource}:${[...actions].sort().join(',')}`);
+}

@@ -11,7 +11,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { ReproSourcesError } from '../errors.js';
 import { isRetryableError, isRetryableStatus, parseRetryAfter, retryDelayMs } from '../probe/retry-policy.js';
 import { defaultSleep } from '../probe/http.js';
-import { parseChallenges } from './challenge.js';
+import { mergeScopes, parseChallenges } from './challenge.js';
 import { findCredentials, type Credentials } from './credentials.js';
 import { INDEX_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, sha256Digest } from './manifest.js';
 import type { OciReference } from './reference.js';
@@ -222,7 +222,7 @@ export class RegistryStore implements BlobStore {
     if (!realm) throw new ReproSourcesError('REGISTRY', this.name, 'Bearer challenge without a realm');
     const url = new URL(realm);
     if (bearer.params.service) url.searchParams.set('service', bearer.params.service);
-    for (const s of new Set([scope, ...(bearer.params.scope ?? '').split(' ').filter(Boolean)])) url.searchParams.append('scope', s);
+    for (const s of mergeScopes([scope, ...(bearer.params.scope ?? '').split(' ')])) url.searchParams.append('scope', s);
     let r: Dispatcher.ResponseData;
     if (this.creds?.identityToken) {
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: this.creds.identityToken, service: bearer.params.service ?? '', client_id: 'repro-sources', scope });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatReference, parseReference } from '../../src/oci/reference.js';
-import { parseChallenges } from '../../src/oci/challenge.js';
+import { mergeScopes, parseChallenges } from '../../src/oci/challenge.js';
 import { findCredentials } from '../../src/oci/credentials.js';
 import { checkSafeDebName, debFileName, parseDebFileName } from '../../src/cache/deb-file.js';
 import { buildManifest, defaultTag, parseManifest } from '../../src/oci/manifest.js';
@@ -40,6 +40,14 @@ describe('WWW-Authenticate', () => {
       { scheme: 'bearer', params: { realm: 'http://127.0.0.1:5003/token', service: 'test-registry', scope: 'repository:deb/z:pull,push repository:deb/other:pull', error: 'insufficient_scope' } },
     ]);
     expect(parseChallenges('Basic realm="test-registry"')).toEqual([{ scheme: 'basic', params: { realm: 'test-registry' } }]);
+  });
+
+  it('merges the actions a token request asks for per resource, whatever order the registry wrote them in', () => {
+    expect(mergeScopes(['repository:deb/z:pull,push', 'repository:deb/z:push,pull', 'repository:deb/other:pull', '', 'registry:catalog:*'])).toEqual([
+      'repository:deb/z:pull,push',
+      'repository:deb/other:pull',
+      'registry:catalog:*',
+    ]);
   });
 });
 
