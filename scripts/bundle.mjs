@@ -5,6 +5,7 @@
 //   own code: startup is most of what `snapshot` and `rewrite` cost.
 import { build } from 'esbuild';
 import { readdir, readFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 
 // src/generate/templates.ts reads templates/ from disk; the builds carry the text instead.
 const inlineTemplates = {
@@ -59,6 +60,8 @@ await build({
   outfile: 'dist/repro-sources.mjs',
   banner: { js: `#!/usr/bin/env node\n${requireShim}` },
 });
+// chunk names carry content hashes: clear out the chunks of earlier builds
+rmSync('dist/split', { recursive: true, force: true });
 await build({
   ...common,
   entryPoints: { main: 'src/cli/main.ts' },

@@ -1,3 +1,4 @@
-import { main } from './main.js';
+import { main, tuneProcess } from './main.js';
 
+tuneProcess();
 process.exitCode = await main(process.argv.slice(2));
