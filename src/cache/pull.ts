@@ -5,11 +5,12 @@
  * skipped. A download cut short is retried from the start, leaving no partial file.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { IntegrityError, ReproSourcesError } from '../errors.js';
+import { hashFile } from '../fs/file-chunks.js';
 import { parseManifest, type DebLayer } from '../oci/manifest.js';
 import type { BlobStore } from '../oci/store.js';
 import { isRetryableError } from '../probe/retry-policy.js';
@@ -41,13 +42,12 @@ export async function readSet(store: BlobStore, ref: { tag?: string | undefined;
   return { digest: m.digest, ...parseManifest(m.bytes, where) };
 }
 
-async function sha256OfFile(path: string): Promise<string | undefined> {
+/** Whether the file at path has this digest (an unreadable file has none). */
+function holds(path: string, digest: string): boolean {
   try {
-    const h = createHash('sha256');
-    for await (const c of createReadStream(path)) h.update(c as Buffer);
-    return `sha256:${h.digest('hex')}`;
+    return hashFile(path).digest === digest;
   } catch {
-    return undefined;
+    return false;
   }
 }
 
@@ -65,7 +65,7 @@ export async function pullDebs(store: BlobStore, dir: string, o: PullOptions = {
       limit(async () => {
         const final = join(dir, l.title);
         const have = await stat(final).catch(() => undefined);
-        if (have?.size === l.size && (await sha256OfFile(final)) === l.digest) {
+        if (have?.isFile() && have.size === l.size && holds(final, l.digest)) {
           bytesSkipped += l.size;
         } else {
           // not `+= await`: that would add to the total read before the await

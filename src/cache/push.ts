@@ -3,12 +3,11 @@
  * the store already has is skipped (a second push of the same set sends nothing); the manifest
  * is deterministic, so the same files and inputs give the same digest.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { ReproSourcesError } from '../errors.js';
+import { fileChunks, hashFile } from '../fs/file-chunks.js';
 import { buildManifest, defaultTag, EMPTY_CONFIG, EMPTY_CONFIG_BYTES, parseManifest, type DebLayer, type SetInfo } from '../oci/manifest.js';
 import type { BlobStore } from '../oci/store.js';
 import { Readable } from 'node:stream';
@@ -38,16 +37,6 @@ export interface PushResult {
   ms: number;
 }
 
-async function hashFile(path: string): Promise<{ digest: string; size: number }> {
-  const h = createHash('sha256');
-  let size = 0;
-  for await (const c of createReadStream(path)) {
-    h.update(c as Buffer);
-    size += (c as Buffer).length;
-  }
-  return { digest: `sha256:${h.digest('hex')}`, size };
-}
-
 export async function pushDebs(dir: string, store: BlobStore, o: PushOptions = {}): Promise<PushResult> {
   const started = performance.now();
   const names = (await readdir(dir).catch(() => {
@@ -66,11 +55,11 @@ export async function pushDebs(dir: string, store: BlobStore, o: PushOptions = {
         const path = join(dir, name);
         const parsed = parseDebFileName(name);
         if (!parsed) throw new ReproSourcesError('INPUT', path, 'not a package file name of the form NAME_VERSION_ARCH.deb', { exitCode: 2 });
-        const { digest, size } = await hashFile(path);
+        const { digest, size } = hashFile(path);
         if ((await store.statBlob(digest)) === size) {
           bytesSkipped += size;
         } else {
-          await store.putBlob(digest, size, () => createReadStream(path));
+          await store.putBlob(digest, size, () => Readable.from(fileChunks(path, 1 << 20), { objectMode: false }));
           bytesSent += size;
         }
         progress.files++;

@@ -1,10 +1,14 @@
 /**
- * A local file as chunks for the streaming readers, read synchronously: for a CLI reading a
- * big index that is faster than a stream, which waits on a thread-pool round trip per chunk.
- * Not for servers (it blocks the event loop for each read).
+ * Local files read synchronously in big blocks: for a CLI that is several times cheaper than a
+ * read stream, which pays a thread-pool round trip per 64 KiB. Not for servers (each read
+ * blocks the event loop for a moment).
  */
+import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 
+const BLOCK = 1 << 20;
+
+/** The file as chunks for the streaming readers (each chunk a fresh Buffer of up to `size` bytes). */
 export async function* fileChunks(path: string, size = 256 << 10): AsyncGenerator<Buffer> {
   const fd = openSync(path, 'r');
   try {
@@ -17,4 +21,18 @@ export async function* fileChunks(path: string, size = 256 << 10): AsyncGenerato
   } finally {
     closeSync(fd);
   }
+}
+
+/** sha256 (as an OCI digest) and size of a file, through one reused block. */
+export function hashFile(path: string): { digest: string; size: number } {
+  const h = createHash('sha256');
+  const buf = Buffer.allocUnsafe(BLOCK);
+  const fd = openSync(path, 'r');
+  let size = 0;
+  try {
+    for (let n; (n = readSync(fd, buf, 0, BLOCK, null)) > 0; size += n) h.update(n === BLOCK ? buf : buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return { digest: `sha256:${h.digest('hex')}`, size };
 }
