@@ -4,5 +4,6 @@ import module from 'node:module';
 // Node 22.1+ keeps compiled code between runs; startup matters in Dockerfile RUN steps.
 module.enableCompileCache?.();
 const { main, tuneProcess } = await import('../dist/split/main.js');
-tuneProcess();
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+await tuneProcess(argv);
+process.exitCode = await main(argv);

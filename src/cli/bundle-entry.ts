@@ -1,4 +1,5 @@
 import { main, tuneProcess } from './main.js';
 
-tuneProcess();
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+await tuneProcess(argv);
+process.exitCode = await main(argv);

@@ -2,7 +2,6 @@
  * The CLI: a commander program whose commands import their implementation only when they
  * run, so `snapshot` and `rewrite` never load the network stack.
  */
-import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import { isReproSourcesError } from '../errors.js';
 import { processIo, type CliIo, type ExitCode } from './io.js';
@@ -10,12 +9,17 @@ import { commandsFor } from './commands/index.js';
 import { VERSION } from '../version.js';
 
 /**
- * For the CLI's own process only (not for library users): WebAssembly compiled by the baseline
- * compiler only. undici parses HTTP with a WebAssembly build of llhttp, which V8 recompiles with
- * its optimizing compiler in the background, and a process waits for that at exit: 150-200 ms
- * on every command that touches the network, for no measurable gain in parsing speed.
+ * For the CLI's own process only (not for library users), and only for commands that talk
+ * HTTP: WebAssembly compiled by the baseline compiler only. undici parses HTTP with a
+ * WebAssembly build of llhttp, which V8 recompiles with its optimizing compiler in the
+ * background, and a process waits for that at exit: 150-200 ms on every such command, for no
+ * measurable gain in parsing speed.
  */
-export function tuneProcess(): void {
+export async function tuneProcess(argv: readonly string[]): Promise<void> {
+  const command = argv.find((a) => !a.startsWith('-'));
+  const offline = command === 'snapshot' || command === 'generate' || command === 'restore' || (command === 'rewrite' && !argv.some((a) => a === '--probe' || a === '--resolve'));
+  if (offline) return;
+  const { setFlagsFromString } = await import('node:v8');
   setFlagsFromString('--liftoff-only');
 }
 

@@ -26,15 +26,25 @@ describe('startup stays light', () => {
   it.each([
     [['snapshot', '--epoch', '1700000000']],
     [['rewrite', '--epoch', '1700000000', '--stdout', 'test/fixtures/sources/debian-12-official/debian.sources']],
-  ])('%j loads no network, crypto or process modules', (args) => {
+  ])('%j loads no network, crypto, process or V8-tuning modules', (args) => {
     const out = join(mkdtempSync(join(tmpdir(), 'rs-light-')), 'out.json');
     const script = `
       import { writeFileSync } from 'node:fs';
-      const { main } = await import(${JSON.stringify(`${PROJECT_ROOT}dist/split/main.js`)});
+      const { main, tuneProcess } = await import(${JSON.stringify(`${PROJECT_ROOT}dist/split/main.js`)});
+      await tuneProcess(${JSON.stringify(args)});
       const io = { stdout: { write() {} }, stderr: { write() {} }, get stdin() { return process.stdin; }, env: {}, cwd: process.cwd(), now: () => Date.now() / 1000 };
       const code = await main(${JSON.stringify(args)}, io);
-      writeFileSync(${JSON.stringify(out)}, JSON.stringify({ code, loaded: process.moduleLoadList.filter((m) => /NativeModule (net|tls|http|https|http2|dgram|child_process|crypto|dns)$/.test(m)) }));`;
+      writeFileSync(${JSON.stringify(out)}, JSON.stringify({ code, loaded: process.moduleLoadList.filter((m) => /NativeModule (net|tls|http|https|http2|dgram|child_process|crypto|dns|v8)$/.test(m)) }));`;
     execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT_ROOT, env: cleanEnv() as NodeJS.ProcessEnv, stdio: 'ignore' });
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual({ code: 0, loaded: [] });
+  });
+
+  it('a command that talks HTTP gets its V8 tuning (WebAssembly on the baseline compiler only)', () => {
+    const script = `
+      const { tuneProcess } = await import(${JSON.stringify(`${PROJECT_ROOT}dist/split/main.js`)});
+      const before = process.moduleLoadList.includes('NativeModule v8');
+      await tuneProcess(['cache', 'list', 'oci://127.0.0.1:5000/a/b:c']);
+      console.log(before, process.moduleLoadList.includes('NativeModule v8'));`;
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT_ROOT }).toString()).toBe('false true\n');
   });
 });
