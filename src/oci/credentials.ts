@@ -4,7 +4,6 @@
  * (base64 user:password, or an identity token). Helpers speak the docker-credential protocol:
  * `docker-credential-NAME get` with the server on stdin, JSON on stdout.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ReproSourcesError } from '../errors.js';
@@ -56,7 +55,9 @@ export async function findCredentials(host: string, env: Readonly<Record<string,
   return undefined;
 }
 
-function runHelper(name: string, host: string, env: Readonly<Record<string, string | undefined>>): Promise<Credentials | undefined> {
+async function runHelper(name: string, host: string, env: Readonly<Record<string, string | undefined>>): Promise<Credentials | undefined> {
+  // loaded only when a Docker config names a helper: it brings net and dgram along
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = execFile(`docker-credential-${name}`, ['get'], { env: env as NodeJS.ProcessEnv, timeout: 20_000 }, (err, stdout) => {
       if (err) {

@@ -7,7 +7,7 @@
  * an upload that fails midway starts again from a fresh session. Secrets never reach a message.
  */
 import { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from '../net/undici.js';
 import { ReproSourcesError } from '../errors.js';
 import { isRetryableError, isRetryableStatus, parseRetryAfter, retryDelayMs } from '../probe/retry-policy.js';
 import { defaultSleep } from '../probe/http.js';

@@ -4,7 +4,7 @@
  * retries through p-retry with the waits of retry-policy.ts.
  */
 import pRetry, { AbortError } from 'p-retry';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from '../net/undici.js';
 import { ReproSourcesError } from '../errors.js';
 import { defaultSleep, isRetryableError, isRetryableStatus, parseRetryAfter, retryDelayMs, type BackoffOptions } from './retry-policy.js';
 
