@@ -5,8 +5,7 @@
  * skipped. A download cut short is retried from the start, leaving no partial file.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { IntegrityError, ReproSourcesError } from '../errors.js';
@@ -81,6 +80,8 @@ export async function pullDebs(store: BlobStore, dir: string, o: PullOptions = {
   return { digest: set.digest, files: set.layers.length, bytesReceived, bytesSkipped, ms: Math.round(performance.now() - started) };
 }
 
+const WRITE_BATCH = 1 << 20;
+
 async function download(store: BlobStore, l: DebLayer, final: string, tries: number): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     const tmp = `${final}.${process.pid}.${Math.random().toString(36).slice(2)}.part`;
@@ -88,18 +89,29 @@ async function download(store: BlobStore, l: DebLayer, final: string, tries: num
       const h = createHash('sha256');
       let n = 0;
       const body = await store.getBlob(l.digest);
-      // Plain synchronous writes of each chunk as it arrives: a write to the page cache takes
-      // microseconds, less than the round trip through a write stream's thread pool; it is a
-      // CLI, and the other downloads' sockets keep filling meanwhile.
-      const fd = openSync(tmp, 'w', 0o644);
+      // Writes go to the thread pool a megabyte at a time, one in flight per file, so the main
+      // thread only hashes and parses while another core copies into the page cache.
+      const file = await open(tmp, 'w', 0o644);
       try {
+        let batch: Buffer[] = [];
+        let batched = 0;
+        let writing: Promise<unknown> = Promise.resolve();
         for await (const chunk of body as AsyncIterable<Buffer>) {
           h.update(chunk);
           n += chunk.length;
-          for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+          batch.push(chunk);
+          batched += chunk.length;
+          if (batched >= WRITE_BATCH) {
+            await writing;
+            writing = file.writev(batch);
+            batch = [];
+            batched = 0;
+          }
         }
+        await writing;
+        if (batch.length > 0) await file.writev(batch);
       } finally {
-        closeSync(fd);
+        await file.close();
       }
       const actual = `sha256:${h.digest('hex')}`;
       if (actual !== l.digest || n !== l.size) throw new IntegrityError(`${store.name}@${l.digest} (${l.title})`, `${l.digest} (${l.size} bytes)`, `${actual} (${n} bytes)`);
