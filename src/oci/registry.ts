@@ -199,7 +199,7 @@ export class RegistryStore implements BlobStore {
 
   private plain(method: Dispatcher.HttpMethod, url: string, body?: Body, headers: Record<string, string> = {}): Promise<Dispatcher.ResponseData> {
     const b = typeof body === 'function' ? body() : body;
-    return request(url, { method, dispatcher: this.dispatcher, headers: { 'user-agent': 'repro-sources', ...headers }, ...(b !== undefined ? { body: b } : {}) });
+    return request(url, { method, dispatcher: this.dispatcher, headers: { 'user-agent': 'repro-sources', ...headers }, highWaterMark: 1 << 20, ...(b !== undefined ? { body: b } : {}) });
   }
 
   private authHeader(scope: string): Record<string, string> {
