@@ -50,15 +50,15 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
   addAuth(push);
   addRootOption(push);
   push.action(async (dir: string, f: AuthFlags & { to: string; tag?: string; merge?: boolean; distro?: string; codename?: string; snapshot?: string; arch?: string; root: string }) => {
-    const [{ pushDebs }, { readDistro }, { toSnapshotId, parseEpochString, isSnapshotId }, { progressBar, formatBytes }, { dpkgArchOf }, { readdir }] = await Promise.all([
+    const [{ pushDebs }, { readDistro }, { toSnapshotId, parseEpochString, isSnapshotId }, { progressBar, formatBytes }, { dpkgArchOf }, { readdir }, { parsed, store }] = await Promise.all([
       import('../../cache/push.js'),
       import('../../rewrite/drop-in.js'),
       import('../../snapshot/id.js'),
       import('../progress.js'),
       import('../../apt/host-arch.js'),
       import('node:fs/promises'),
+      open(f.to, f, io),
     ]);
-    const { parsed, store } = await open(f.to, f, io);
     if (parsed.digest) throw new UsageError(f.to, 'push names a tag, not a digest');
     if (f.snapshot !== undefined && !isSnapshotId(f.snapshot)) throw new UsageError(`--snapshot ${f.snapshot}`, 'not a snapshot id (YYYYMMDDTHHMMSSZ)');
     const epoch = io.env.SOURCE_DATE_EPOCH ? parseEpochString(io.env.SOURCE_DATE_EPOCH) : undefined;
@@ -95,8 +95,8 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .description('restore a .deb set into DIR, every byte sha256-checked');
   addAuth(pull);
   pull.action(async (ref: string, f: AuthFlags & { to: string }) => {
-    const [{ pullDebs }, { progressBar, formatBytes }] = await Promise.all([import('../../cache/pull.js'), import('../progress.js')]);
-    const { parsed, store } = await open(ref, f, io);
+    // the store's modules (undici) load while the pull's do
+    const [{ pullDebs }, { progressBar, formatBytes }, { parsed, store }] = await Promise.all([import('../../cache/pull.js'), import('../progress.js'), open(ref, f, io)]);
     const bar = progressBar(io, !f.json);
     try {
       const r = await pullDebs(store, f.to, { tag: parsed.tag, digest: parsed.digest, onProgress: (p) => bar.update(p) });
@@ -112,8 +112,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
   const list = cache.command('list').argument('<ref>', 'oci://... or oci-layout:...').description('list the packages a set holds');
   addAuth(list);
   list.action(async (ref: string, f: AuthFlags) => {
-    const { listDebs } = await import('../../cache/list.js');
-    const { parsed, store } = await open(ref, f, io);
+    const [{ listDebs }, { parsed, store }] = await Promise.all([import('../../cache/list.js'), open(ref, f, io)]);
     try {
       const r = await listDebs(store, { tag: parsed.tag, digest: parsed.digest });
       if (f.json) io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
