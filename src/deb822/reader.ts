@@ -33,7 +33,7 @@ export function parseParagraphs(text: string, options: ReadOptions = {}): Paragr
 
 /**
  * Streams paragraphs out of chunks (Buffers are read as UTF-8). Memory is bounded by the
- * largest paragraph plus one batch of input (about 1 MiB), whatever the size of the index.
+ * largest paragraph plus one chunk, whatever the size of the index.
  */
 export async function* readParagraphs(
   source: AsyncIterable<Uint8Array | string>,
@@ -52,8 +52,8 @@ export async function* readParagraphBatches(
 ): AsyncGenerator<Paragraph[]> {
   let ready: Paragraph[] = [];
   const acc = new ParagraphAccumulator(options, (p) => ready.push(p));
-  // The end of the input so far that is not a whole paragraph yet (a copy: a view would keep
-  // the whole chunk in memory).
+  // The end of the input so far that has not been fed yet: part of a paragraph (a copy: a
+  // view would keep the whole chunk in memory).
   let carry: Buffer | undefined;
   for await (const chunk of source) {
     if (typeof chunk === 'string') {
@@ -66,16 +66,24 @@ export async function* readParagraphBatches(
         const boundary = carry[carry.length - 1] === 10 && bytes[0] === 10;
         const sep = boundary ? 0 : bytes.indexOf(PARAGRAPH_END);
         const head = boundary ? 1 : sep < 0 ? 0 : sep + 2;
-        if (head === 0) {
-          carry = Buffer.concat([carry, bytes]);
-          continue;
+        if (head > 0) {
+          acc.feedBytes(Buffer.concat([carry, bytes.subarray(0, head)]), true);
+          bytes = bytes.subarray(head);
+        } else {
+          bytes = Buffer.concat([carry, bytes]);
         }
-        acc.feedBytes(Buffer.concat([carry, bytes.subarray(0, head)]), true);
         carry = undefined;
-        bytes = bytes.subarray(head);
       }
       const done = feedWholeParagraphs(acc, bytes);
-      if (done < bytes.length) carry = Buffer.from(bytes.subarray(done));
+      let rest = bytes.subarray(done);
+      if (done === 0) {
+        // No paragraph ends here (a long one, or CRLF text): whole lines go to the line scanner
+        // so that what is carried stays one line long.
+        const lines = rest.lastIndexOf(10) + 1;
+        if (lines > 0) acc.feedBytes(rest.subarray(0, lines), false);
+        rest = rest.subarray(lines);
+      }
+      if (rest.length > 0) carry = Buffer.from(rest);
     }
     if (ready.length > 0) {
       const out = ready;

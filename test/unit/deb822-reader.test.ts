@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { field, parseParagraphs, readParagraphs, stripClearsign } from '../../src/deb822/reader.js';
 
 const TEXT = [
@@ -155,4 +155,19 @@ describe('deb822 index reader on big input', () => {
       }
     });
   }
+
+  it('copies each byte a bounded number of times, also when no paragraph ends inside a chunk (CRLF)', async () => {
+    const text = `${paragraphs.join('\n\n')}\n`.replace(/\n/g, '\r\n');
+    const bytes = Buffer.from(text);
+    const concat = vi.spyOn(Buffer, 'concat');
+    try {
+      const got = await collect(readParagraphs(chunks(bytes, 4096), { fields }));
+      expect(got.length).toBe(4000);
+      // carrying the unfinished paragraph whole would copy about bytes.length^2 / (2 * 4096) bytes
+      const copied = concat.mock.results.reduce((n, r) => n + (r.value as Buffer).length, 0);
+      expect(copied).toBeLessThan(2 * bytes.length);
+    } finally {
+      concat.mockRestore();
+    }
+  });
 });
