@@ -32,4 +32,4 @@ console.log(`index: ${(size / 1e6).toFixed(1)} MB, paragraphs and peak: ${rss}`)
 console.log('| reader | median | ratio to grep-dctrl |');
 console.log('|---|---|---|');
 console.log(`| grep-dctrl (baseline) | ${ms(grep.median)} | 1.00x |`);
-console.log(`| repro-sources readParagraphs (node ${process.version}) | ${ms(ours.median)} | ${(ours.median / grep.median).toFixed(2)}x |`);
+console.log(`| repro-sources readParagraphBatches (node ${process.version}) | ${ms(ours.median)} | ${(ours.median / grep.median).toFixed(2)}x |`);
