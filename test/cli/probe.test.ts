@@ -3,26 +3,15 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseText, startSnapshotServer, type SnapshotServer } from '../helpers/snapshot-server.js';
+import { BOOKWORM, bookwormSnapshots, startSnapshotServer, type SnapshotServer } from '../helpers/snapshot-server.js';
 import { cleanEnv, runCli } from '../helpers/cli.js';
 
-const D1 = '20231114T000000Z';
-const D2 = '20231114T120000Z';
-const S1 = '20231113T000000Z';
+const { D1, D2, S1 } = BOOKWORM;
 
 let server: SnapshotServer;
 
 beforeAll(async () => {
-  const bookworm = (date: string) => ({
-    'dists/bookworm/InRelease': releaseText({ suite: 'stable', codename: 'bookworm', date }),
-    'dists/bookworm-updates/InRelease': releaseText({ suite: 'stable-updates', codename: 'bookworm-updates', date }),
-  });
-  server = await startSnapshotServer({
-    files: {
-      debian: { [D1]: bookworm('Tue, 14 Nov 2023 00:00:00 UTC'), [D2]: bookworm('Tue, 14 Nov 2023 12:00:00 UTC') },
-      'debian-security': { [S1]: { 'dists/bookworm-security/Release': releaseText({ suite: 'stable-security', codename: 'bookworm-security', components: ['updates/main'] }) } },
-    },
-  });
+  server = await startSnapshotServer({ files: bookwormSnapshots() });
 });
 afterAll(async () => server.stop());
 

@@ -261,3 +261,18 @@ export function releaseText(o: { suite: string; codename: string; date?: string;
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** Snapshot ids of bookwormSnapshots(): two of debian half a day apart, one of debian-security. */
+export const BOOKWORM = { D1: '20231114T000000Z', D2: '20231114T120000Z', S1: '20231113T000000Z' } as const;
+
+/** The probe tests' archive content: bookworm and bookworm-updates at D1 and D2, bookworm-security at S1. */
+export function bookwormSnapshots(): Record<string, Record<string, Record<string, string | Buffer>>> {
+  const bookworm = (date: string): Record<string, string> => ({
+    'dists/bookworm/InRelease': releaseText({ suite: 'stable', codename: 'bookworm', date }),
+    'dists/bookworm-updates/InRelease': releaseText({ suite: 'stable-updates', codename: 'bookworm-updates', date }),
+  });
+  return {
+    debian: { [BOOKWORM.D1]: bookworm('Tue, 14 Nov 2023 00:00:00 UTC'), [BOOKWORM.D2]: bookworm('Tue, 14 Nov 2023 12:00:00 UTC') },
+    'debian-security': { [BOOKWORM.S1]: { 'dists/bookworm-security/Release': releaseText({ suite: 'stable-security', codename: 'bookworm-security', components: ['updates/main'] }) } },
+  };
+}

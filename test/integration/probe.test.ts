@@ -4,11 +4,9 @@ import { createAgent, fetchWithRetry } from '../../src/probe/http.js';
 import { probe, type ProbeEntry } from '../../src/probe/probe.js';
 import { ReproSourcesError } from '../../src/errors.js';
 import type { SnapshotTarget } from '../../src/sources/target.js';
-import { releaseText, startSnapshotServer, type SnapshotServer } from '../helpers/snapshot-server.js';
+import { BOOKWORM, bookwormSnapshots, releaseText, startSnapshotServer, type SnapshotServer } from '../helpers/snapshot-server.js';
 
-const D1 = '20231114T000000Z';
-const D2 = '20231114T120000Z';
-const S1 = '20231113T000000Z';
+const { D1, D2, S1 } = BOOKWORM;
 
 let server: SnapshotServer;
 let waits: number[];
@@ -18,14 +16,9 @@ const sleep = async (ms: number): Promise<void> => {
 const fixed = { sleep, random: () => 0.5 };
 
 beforeAll(async () => {
-  const bookworm = (date: string) => ({
-    'dists/bookworm/InRelease': releaseText({ suite: 'stable', codename: 'bookworm', date }),
-    'dists/bookworm-updates/InRelease': releaseText({ suite: 'stable-updates', codename: 'bookworm-updates', date }),
-  });
   server = await startSnapshotServer({
     files: {
-      debian: { [D1]: bookworm('Tue, 14 Nov 2023 00:00:00 UTC'), [D2]: bookworm('Tue, 14 Nov 2023 12:00:00 UTC') },
-      'debian-security': { [S1]: { 'dists/bookworm-security/Release': releaseText({ suite: 'stable-security', codename: 'bookworm-security', components: ['updates/main'] }) } },
+      ...bookwormSnapshots(),
       ubuntu: { '20230301T000000Z': { 'dists/noble/InRelease': releaseText({ suite: 'noble', codename: 'noble', components: ['main', 'universe'] }) } },
     },
   });
