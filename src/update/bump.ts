@@ -10,6 +10,7 @@ import { createAgent } from '../probe/http.js';
 import { probe } from '../probe/probe.js';
 import { latestSnapshot, resolveSnapshot } from '../probe/resolve.js';
 import { rewriteSources } from '../rewrite/rewrite.js';
+import type { SnapshotTarget } from '../sources/target.js';
 import { bytesToText, textToBytes } from '../sources/text.js';
 import { fromSnapshotId, toSnapshotId } from '../snapshot/id.js';
 import { bumpDockerfile, isDockerfileName } from './pins.js';
@@ -65,6 +66,7 @@ export async function bump(o: BumpOptions): Promise<BumpReport> {
     const epoch = fromSnapshotId(id);
     const files: FileBump[] = [];
     const writes: { path: string; text: string }[] = [];
+    const targets: SnapshotTarget[] = [];
     for (const c of contents) {
       if (isDockerfileName(c.path)) {
         const r = bumpDockerfile(c.text, epoch);
@@ -75,12 +77,12 @@ export async function bump(o: BumpOptions): Promise<BumpReport> {
         const r = rewriteSources(c.text, { id, file: c.path, ...(o.snapshotBase ? { snapshotBase: o.snapshotBase } : {}) });
         const ids = [...new Set(before.targets.map((t) => t.id))];
         files.push({ path: c.path, kind: 'sources', pins: r.targets.length, from: ids, to: id, changed: r.changed });
+        targets.push(...r.targets);
         if (r.changed) writes.push({ path: c.path, text: r.text });
       }
     }
     // apt must find every suite, component and architecture the files name at the new pin
     // before any pin moves there
-    const targets = contents.filter((c) => !isDockerfileName(c.path)).flatMap((c) => rewriteSources(c.text, { id, file: c.path, ...(o.snapshotBase ? { snapshotBase: o.snapshotBase } : {}) }).targets);
     if (targets.length > 0) {
       const checked = await probe(targets, { dispatcher, maxStalenessSec: maxStale });
       const bad = checked.entries.find((e) => !e.ok);
