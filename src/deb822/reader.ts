@@ -143,7 +143,6 @@ class ParagraphAccumulator {
   private bytes: Buffer | undefined;
   private readonly keepList: readonly string[] | undefined;
   private needles: string[] | undefined;
-  private next: number[] | undefined;
   private readonly emit: (p: Paragraph) => void;
 
   constructor(options: ReadOptions, emit: (p: Paragraph) => void) {
@@ -178,8 +177,7 @@ class ParagraphAccumulator {
     const needles = (this.needles ??= keep.map((k) => `\n${k}:`));
     // Where each needle occurs next (at or after where it was last searched from): a field
     // missing from most paragraphs is then searched for once, not once per paragraph.
-    const next = (this.next ??= keep.map(() => -1));
-    next.fill(-1);
+    const next = keep.map(() => -1);
     const n = text.length;
     let pos = 0;
     while (pos < n) {
