@@ -154,7 +154,8 @@ export function editEntryLine(text: string, entry: OneLineEntry, edit: OneLineEd
       // after the last option, before any blanks that pad the ']' ("[ arch=amd64 ]" stays padded)
       let at = entry.optionsSpan.end - 1;
       while (text[at - 1] === ' ' || text[at - 1] === '\t') at--;
-      const sep = text[at - 1] === '[' ? '' : ' ';
+      // a space unless right after the opening '[' (a value may itself end in '[')
+      const sep = at - 1 === entry.optionsSpan.start ? '' : ' ';
       changes.push({ span: { start: at, end: at }, text: `${sep}${append.join(' ')}` });
     } else {
       changes.push({ span: { start: entry.uriSpan.start, end: entry.uriSpan.start }, text: `[${append.join(' ')}] ` });

@@ -32,6 +32,13 @@ describe('one-line parser', () => {
     expect(editEntryLine(already, parseOneLine(already).lines[0]!.entry!, { setOptions: [['check-valid-until', 'no']] })).toBe('deb [check-valid-until=no] http://h/debian bookworm main');
   });
 
+  it("adds an option as a word of its own after a value that ends in '[' (found by the fuzz test)", () => {
+    const line = 'deb [ signed-by=/k.[ ] http://h/debian bookworm main';
+    const once = editEntryLine(line, parseOneLine(line).lines[0]!.entry!, { setOptions: [['check-valid-until', 'no']] });
+    expect(once).toBe('deb [ signed-by=/k.[ check-valid-until=no ] http://h/debian bookworm main');
+    expect(editEntryLine(once, parseOneLine(once).lines[0]!.entry!, { setOptions: [['check-valid-until', 'no']] })).toBe(once);
+  });
+
   it.each([
     ['deb [arch=amd64 http://h/debian bookworm main\n', "f.list:1:5: unclosed '[' in options"],
     ['# ok\nrpm http://h/ x main\n', 'f.list:2:1: unknown type "rpm" (expected deb or deb-src)'],
