@@ -1,0 +1,283 @@
+/**
+ * The blob GET client (src/net/http1.ts) against a loopback TCP server that writes exact
+ * response bytes in chosen pieces: framing, keep-alive, interim responses, broken and silent
+ * servers, backpressure. Real sockets; the server side is scripted per test.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Http1Client } from '../../src/net/http1.js';
+import { isRetryableError } from '../../src/probe/retry-policy.js';
+
+interface Request {
+  method: string;
+  path: string;
+  head: string;
+}
+/** What the server does for one request: write these pieces (a pause of 5 ms between), then maybe close. */
+type Script = (r: Request) => { pieces: (string | Buffer)[]; close?: boolean } | 'silent' | 'close';
+
+let server: Server;
+let base: string;
+let script: Script;
+let connections = 0;
+const requests: Request[] = [];
+
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function serve(socket: Socket): void {
+  connections++;
+  let buf = Buffer.alloc(0);
+  let busy = false;
+  socket.on('error', () => {});
+  socket.on('data', async (c: Buffer) => {
+    buf = Buffer.concat([buf, c]);
+    if (busy) return;
+    busy = true;
+    for (let end; (end = buf.indexOf('\r\n\r\n')) >= 0; ) {
+      const head = buf.subarray(0, end).toString('latin1');
+      buf = buf.subarray(end + 4);
+      const [method = '', path = ''] = head.split(' ');
+      const req = { method, path, head };
+      requests.push(req);
+      const action = script(req);
+      if (action === 'silent') continue;
+      if (action === 'close') {
+        socket.destroy();
+        return;
+      }
+      for (const [i, p] of action.pieces.entries()) {
+        if (i > 0) await pause(5);
+        socket.write(p);
+      }
+      if (action.close) {
+        socket.end();
+        return;
+      }
+    }
+    busy = false;
+  });
+}
+
+beforeAll(async () => {
+  server = createServer(serve);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+beforeEach(() => {
+  connections = 0;
+  requests.length = 0;
+});
+
+async function readAll(c: Http1Client, path: string): Promise<{ status: number; body: Buffer; count: number }> {
+  const r = await c.request(`${base}${path}`);
+  const parts: Buffer[] = [];
+  const count = await r.read((chunk) => parts.push(Buffer.from(chunk)));
+  return { status: r.statusCode, body: Buffer.concat(parts), count };
+}
+
+/** Splits bytes into pieces of the given sizes (the rest in one last piece). */
+function split(b: Buffer, sizes: number[]): Buffer[] {
+  const out: Buffer[] = [];
+  let at = 0;
+  for (const n of sizes) {
+    out.push(b.subarray(at, at + n));
+    at += n;
+  }
+  if (at < b.length) out.push(b.subarray(at));
+  return out;
+}
+
+describe('Http1Client', () => {
+  it('reads a Content-Length body whose head and body arrive in odd pieces, then reuses the connection', async () => {
+    const body = randomBytes(300_000);
+    const whole = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nX-Two: a\r\nx-two: b\r\n\r\n`), body]);
+    script = () => ({ pieces: split(whole, [7, 30, 1, 100_000]) });
+    const c = new Http1Client();
+    const r = await c.request(`${base}/one`, { authorization: 'Bearer t' });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['x-two']).toEqual(['a', 'b']);
+    const parts: Buffer[] = [];
+    expect(await r.read((chunk) => parts.push(Buffer.from(chunk)))).toBe(body.length);
+    expect(Buffer.concat(parts).equals(body)).toBe(true);
+    expect((await readAll(c, '/two')).body.equals(body)).toBe(true);
+    expect(connections).toBe(1);
+    expect(requests.map((q) => q.head.split('\r\n'))).toEqual([
+      ['GET /one HTTP/1.1', `host: ${base.slice(7)}`, 'authorization: Bearer t'],
+      ['GET /two HTTP/1.1', `host: ${base.slice(7)}`],
+    ]);
+    c.close();
+  });
+
+  it('decodes a chunked body split at every awkward place, trailers included, and keeps the connection', async () => {
+    const wire = Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\n');
+    script = () => ({ pieces: split(wire, Array(wire.length).fill(1)) });
+    const c = new Http1Client();
+    const got = await readAll(c, '/chunked');
+    expect(got.body.toString()).toBe('hello 0123456789');
+    expect(got.count).toBe(16);
+    script = () => ({ pieces: ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'] });
+    expect((await readAll(c, '/again')).body.toString()).toBe('abc');
+    expect(connections).toBe(1);
+    c.close();
+  });
+
+  it('reads a body that ends when the server closes, and opens a new connection next time', async () => {
+    script = () => ({ pieces: ['HTTP/1.0 200 OK\r\n\r\n', 'first ', 'second'], close: true });
+    const c = new Http1Client();
+    expect((await readAll(c, '/a')).body.toString()).toBe('first second');
+    expect((await readAll(c, '/b')).body.toString()).toBe('first second');
+    expect(connections).toBe(2);
+    c.close();
+  });
+
+  it('skips interim 1xx responses', async () => {
+    script = () => ({ pieces: ['HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'] });
+    const c = new Http1Client();
+    const got = await readAll(c, '/hints');
+    expect([got.status, got.body.toString()]).toEqual([200, 'ok']);
+    c.close();
+  });
+
+  it('rejects a body cut short with a code the retry policy retries', async () => {
+    script = () => ({ pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n', 'only this'], close: true });
+    const c = new Http1Client();
+    const r = await c.request(`${base}/cut`);
+    const e = await r.read(() => {}).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect((e as { code?: string }).code).toBe('ECONNRESET');
+    expect(isRetryableError(e)).toBe(true);
+    c.close();
+  });
+
+  it('a kept-alive connection the server has closed is replaced without an error', async () => {
+    let n = 0;
+    // the second request finds its kept connection closed just as it is sent
+    script = () => (++n === 2 ? 'close' : { pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx'] });
+    const c = new Http1Client();
+    expect((await readAll(c, '/1')).body.toString()).toBe('x');
+    expect((await readAll(c, '/2')).body.toString()).toBe('x');
+    expect(requests.map((q) => q.path)).toEqual(['/1', '/2', '/2']);
+    expect(connections).toBe(2);
+    c.close();
+  });
+
+  it('does not reuse a connection after Connection: close or after HEAD with a length', async () => {
+    script = (q) => (q.method === 'HEAD' ? { pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n'] } : { pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi'] });
+    const c = new Http1Client();
+    const head = await c.request(`${base}/h`, {}, 'HEAD');
+    expect(head.headers['content-length']).toBe('1000');
+    expect(await head.read(() => {})).toBe(0);
+    expect((await readAll(c, '/g')).body.toString()).toBe('hi');
+    expect(connections).toBe(1);
+    expect((await readAll(c, '/g2')).body.toString()).toBe('hi');
+    expect(connections).toBe(2);
+    c.close();
+  });
+
+  it('gives up on a silent server after headersTimeout, retryably', async () => {
+    script = () => 'silent';
+    const c = new Http1Client({ headersTimeout: 200 });
+    const t0 = performance.now();
+    const e = await c.request(`${base}/silent`).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect((e as { code?: string }).code).toBe('ETIMEDOUT');
+    expect(isRetryableError(e)).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(5000);
+    c.close();
+  });
+
+  it('streams a body through a slow reader (the socket waits), bytes intact', async () => {
+    const body = randomBytes(3_000_000);
+    script = () => ({ pieces: [`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, body] });
+    const c = new Http1Client();
+    const r = await c.request(`${base}/big`);
+    const h = createHash('sha256');
+    let n = 0;
+    await pipeline(
+      r.stream(),
+      new Writable({
+        highWaterMark: 1024,
+        write(chunk: Buffer, _enc, cb) {
+          h.update(chunk);
+          n += chunk.length;
+          setTimeout(cb, n % 10 === 0 ? 1 : 0);
+        },
+      }),
+    );
+    expect(n).toBe(body.length);
+    expect(h.digest('hex')).toBe(createHash('sha256').update(body).digest('hex'));
+    c.close();
+  });
+
+  it('reads error bodies as text, and refuses what is not HTTP/1 or a header with a line break', async () => {
+    script = () => ({ pieces: ['HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 28\r\n\r\n{"errors":[{"code":"BLOB"}]}'] });
+    const c = new Http1Client();
+    const r = await c.request(`${base}/missing`);
+    expect([r.statusCode, await r.text()]).toEqual([404, '{"errors":[{"code":"BLOB"}]}']);
+    script = () => ({ pieces: ['SSH-2.0-OpenSSH_9.2\r\n\r\n'] });
+    await expect(c.request(`${base}/ssh`)).rejects.toThrow('not an HTTP/1 response: "SSH-2.0-OpenSSH_9.2"');
+    await expect(c.request(`${base}/x`, { 'x-evil': 'a\r\nhost: b' })).rejects.toThrow('header x-evil holds a line break');
+    c.close();
+  });
+
+  describe('over TLS', () => {
+    let tlsServer: Server;
+    let tlsBase: string;
+    let ca: string;
+    let wrong: { key: string; cert: string };
+    beforeAll(async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'rs-http1-tls-'));
+      const cert = (name: string, san: string): { key: string; cert: string } => {
+        execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=repro-sources test', '-addext', `subjectAltName=${san}`, '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`)], { stdio: 'ignore' });
+        return { key: readFileSync(join(dir, `${name}.key`), 'utf8'), cert: readFileSync(join(dir, `${name}.crt`), 'utf8') };
+      };
+      const good = cert('good', 'IP:127.0.0.1');
+      ca = good.cert;
+      wrong = cert('wrong', 'DNS:registry.example.test');
+      rmSync(dir, { recursive: true });
+      tlsServer = createTlsServer({ key: good.key, cert: good.cert }, serve);
+      await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
+      tlsBase = `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((r) => tlsServer.close(() => r())));
+
+    it('reads a body sent with its head in one flight, intact, on one verified connection', async () => {
+      const body = randomBytes(2_000_000);
+      script = () => ({ pieces: [Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), body])] });
+      const c = new Http1Client({ ca });
+      for (const path of ['/a', '/b']) {
+        const r = await c.request(`${tlsBase}${path}`);
+        await pause(20);
+        const h = createHash('sha256');
+        expect(await r.read((chunk) => h.update(chunk))).toBe(body.length);
+        expect(h.digest('hex')).toBe(createHash('sha256').update(body).digest('hex'));
+      }
+      expect(connections).toBe(1);
+      c.close();
+    });
+
+    it('refuses a certificate for another name, and one it does not trust', async () => {
+      script = () => ({ pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'] });
+      const other = createTlsServer(wrong, serve);
+      await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+      const otherBase = `https://127.0.0.1:${(other.address() as AddressInfo).port}`;
+      await expect(new Http1Client({ ca: wrong.cert }).request(`${otherBase}/x`)).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+      await expect(new Http1Client().request(`${tlsBase}/x`)).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+      await new Promise<void>((r) => other.close(() => r()));
+      expect(requests).toEqual([]);
+    });
+  });
+});
