@@ -5,11 +5,12 @@
  * skipped. A download cut short is retried from the start, leaving no partial file.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { IntegrityError, ReproSourcesError } from '../errors.js';
-import { hashFile } from '../fs/file-chunks.js';
+import { hashFile, writeAll } from '../fs/file-chunks.js';
 import { parseManifest, type DebLayer } from '../oci/manifest.js';
 import type { BlobStore } from '../oci/store.js';
 import { isRetryableError } from '../probe/retry-policy.js';
@@ -80,38 +81,22 @@ export async function pullDebs(store: BlobStore, dir: string, o: PullOptions = {
   return { digest: set.digest, files: set.layers.length, bytesReceived, bytesSkipped, ms: Math.round(performance.now() - started) };
 }
 
-const WRITE_BATCH = 1 << 20;
-
 async function download(store: BlobStore, l: DebLayer, final: string, tries: number): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     const tmp = `${final}.${process.pid}.${Math.random().toString(36).slice(2)}.part`;
     try {
       const h = createHash('sha256');
-      let n = 0;
-      const body = await store.getBlob(l.digest);
-      // Writes go to the thread pool a megabyte at a time, one in flight per file, so the main
-      // thread only hashes and parses while another core copies into the page cache.
-      const file = await open(tmp, 'w', 0o644);
+      // Each chunk is hashed and written before the store reuses its buffer: synchronous writes
+      // into the page cache cost less than copying every chunk for an asynchronous one.
+      const fd = openSync(tmp, 'w', 0o644);
+      let n: number;
       try {
-        let batch: Buffer[] = [];
-        let batched = 0;
-        let writing: Promise<unknown> = Promise.resolve();
-        for await (const chunk of body as AsyncIterable<Buffer>) {
+        n = await store.readBlob(l.digest, (chunk) => {
           h.update(chunk);
-          n += chunk.length;
-          batch.push(chunk);
-          batched += chunk.length;
-          if (batched >= WRITE_BATCH) {
-            await writing;
-            writing = file.writev(batch);
-            batch = [];
-            batched = 0;
-          }
-        }
-        await writing;
-        if (batch.length > 0) await file.writev(batch);
+          writeAll(fd, chunk);
+        });
       } finally {
-        await file.close();
+        closeSync(fd);
       }
       const actual = `sha256:${h.digest('hex')}`;
       if (actual !== l.digest || n !== l.size) throw new IntegrityError(`${store.name}@${l.digest} (${l.title})`, `${l.digest} (${l.size} bytes)`, `${actual} (${n} bytes)`);

@@ -4,7 +4,7 @@
  * blocks the event loop for a moment).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 
 const BLOCK = 1 << 20;
 
@@ -23,16 +23,27 @@ export async function* fileChunks(path: string, size = 256 << 10): AsyncGenerato
   }
 }
 
-/** sha256 (as an OCI digest) and size of a file, through one reused block. */
-export function hashFile(path: string): { digest: string; size: number } {
-  const h = createHash('sha256');
+/** The file through one reused block: each chunk is valid only during the call. Returns the size. */
+export function readFileInto(path: string, sink: (chunk: Buffer) => void): number {
   const buf = Buffer.allocUnsafe(BLOCK);
   const fd = openSync(path, 'r');
   let size = 0;
   try {
-    for (let n; (n = readSync(fd, buf, 0, BLOCK, null)) > 0; size += n) h.update(n === BLOCK ? buf : buf.subarray(0, n));
+    for (let n; (n = readSync(fd, buf, 0, BLOCK, null)) > 0; size += n) sink(n === BLOCK ? buf : buf.subarray(0, n));
   } finally {
     closeSync(fd);
   }
+  return size;
+}
+
+/** sha256 (as an OCI digest) and size of a file. */
+export function hashFile(path: string): { digest: string; size: number } {
+  const h = createHash('sha256');
+  const size = readFileInto(path, (c) => h.update(c));
   return { digest: `sha256:${h.digest('hex')}`, size };
+}
+
+/** Writes all of data at the file's position (a regular file may take less per call). */
+export function writeAll(fd: number, data: Buffer): void {
+  for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
 }

@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { IntegrityError, ReproSourcesError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { readFileInto } from '../fs/file-chunks.js';
 import { INDEX_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, sha256Digest } from './manifest.js';
 import type { BlobStore } from './store.js';
 
@@ -73,9 +74,17 @@ export class LayoutStore implements BlobStore {
   }
 
   async getBlob(digest: string): Promise<Readable> {
+    return createReadStream(await this.existing(digest));
+  }
+
+  async readBlob(digest: string, sink: (chunk: Buffer) => void): Promise<number> {
+    return readFileInto(await this.existing(digest), sink);
+  }
+
+  private async existing(digest: string): Promise<string> {
     const p = this.blobPath(digest);
     if (!(await stat(p).catch(() => undefined))) throw new ReproSourcesError('NOT_FOUND', `${this.name}@${digest}`, 'blob not in the layout', { exitCode: 1 });
-    return createReadStream(p);
+    return p;
   }
 
   private async index(): Promise<{ schemaVersion: number; mediaType?: string; manifests: IndexEntry[] }> {

@@ -6,11 +6,11 @@
  * with tokens cached per scope. Retries network errors, 429 and 5xx (Retry-After honoured);
  * an upload that fails midway starts again from a fresh session. Secrets never reach a message.
  */
-import { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from '../net/undici.js';
+import type { Readable } from 'node:stream';
+import { Http1Client, type Http1Response } from '../net/http1.js';
+import type { Agent, Dispatcher } from '../net/undici.js';
 import { ReproSourcesError } from '../errors.js';
-import { isRetryableError, isRetryableStatus, parseRetryAfter, retryDelayMs } from '../probe/retry-policy.js';
-import { defaultSleep } from '../probe/http.js';
+import { defaultSleep, isRetryableError, isRetryableStatus, parseRetryAfter, retryDelayMs } from '../probe/retry-policy.js';
 import { mergeScopes, parseChallenges } from './challenge.js';
 import { findCredentials, type Credentials } from './credentials.js';
 import { INDEX_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, sha256Digest } from './manifest.js';
@@ -18,6 +18,8 @@ import type { OciReference } from './reference.js';
 import type { BlobStore, StoreOptions } from './store.js';
 
 type Body = Buffer | (() => Readable) | undefined;
+/** GETs come back from http1.ts, everything else from undici: both read the same way. */
+type Response = Dispatcher.ResponseData | Http1Response;
 
 interface Token {
   header: string;
@@ -39,7 +41,10 @@ export class RegistryStore implements BlobStore {
   private readonly base: string;
   private readonly origin: string;
   private readonly repository: string;
-  private readonly dispatcher: Agent;
+  /** GETs: blobs, manifests, tokens. */
+  private readonly http1 = new Http1Client({ connectTimeout: 15_000, headersTimeout: 60_000, bodyTimeout: 120_000 });
+  /** Uploads and HEADs, loaded on first use: a pull never loads undici. */
+  private undici: Promise<{ dispatcher: Agent; request: typeof import('../net/undici.js').request }> | undefined;
   private readonly creds: Credentials | undefined;
   private readonly retries: number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -56,7 +61,6 @@ export class RegistryStore implements BlobStore {
     this.creds = creds;
     this.retries = o.retries ?? 4;
     this.sleep = o.sleep ?? defaultSleep;
-    this.dispatcher = new Agent({ connect: { timeout: 15_000 }, headersTimeout: 60_000, bodyTimeout: 120_000, connections: 8 });
   }
 
   static async open(ref: Extract<OciReference, { kind: 'registry' }>, o: StoreOptions): Promise<RegistryStore> {
@@ -65,7 +69,16 @@ export class RegistryStore implements BlobStore {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    this.http1.close();
+    if (this.undici) await (await this.undici).dispatcher.close();
+  }
+
+  private loadUndici(): NonNullable<RegistryStore['undici']> {
+    this.undici ??= import('../net/undici.js').then(({ Agent, request }) => ({
+      dispatcher: new Agent({ connect: { timeout: 15_000 }, headersTimeout: 60_000, bodyTimeout: 120_000, connections: 8 }),
+      request,
+    }));
+    return this.undici;
   }
 
   async statBlob(digest: string): Promise<number | undefined> {
@@ -100,11 +113,20 @@ export class RegistryStore implements BlobStore {
   }
 
   async getBlob(digest: string): Promise<Readable> {
+    return (await this.openBlob(digest)).stream();
+  }
+
+  async readBlob(digest: string, sink: (chunk: Buffer) => void): Promise<number> {
+    return (await this.openBlob(digest)).read(sink);
+  }
+
+  /** The blob's 200 response, its body not yet read; redirects followed. */
+  private async openBlob(digest: string): Promise<Http1Response> {
     let url = `${this.base}/blobs/${digest}`;
     for (let hop = 0; hop < 5; hop++) {
       const sameOrigin = new URL(url).origin === this.origin;
       // object-storage registries redirect blob reads elsewhere: no credentials across origins
-      const r = sameOrigin ? await this.call('GET', url, { scope: 'pull' }) : await this.withRetry(`GET ${digest}`, () => this.plain('GET', url));
+      const r = (sameOrigin ? await this.call('GET', url, { scope: 'pull' }) : await this.withRetry(`GET ${digest}`, () => this.plain('GET', url))) as Http1Response;
       if (r.statusCode >= 300 && r.statusCode < 400 && header(r.headers, 'location')) {
         await r.body.dump();
         url = new URL(header(r.headers, 'location')!, url).toString();
@@ -115,7 +137,7 @@ export class RegistryStore implements BlobStore {
         throw new ReproSourcesError('NOT_FOUND', `${this.name}@${digest}`, 'blob not in the registry', { exitCode: 1 });
       }
       this.expect(r, [200], `GET blob ${digest}`, r.statusCode === 200 ? undefined : await r.body.text());
-      return r.body as unknown as Readable;
+      return r;
     }
     throw new ReproSourcesError('REGISTRY', `${this.name}@${digest}`, 'too many redirects');
   }
@@ -151,7 +173,7 @@ export class RegistryStore implements BlobStore {
   }
 
   /** One request with auth, retried on network errors, 429 and 5xx. */
-  private call(method: Dispatcher.HttpMethod, url: string, o: { scope: string; body?: Body; headers?: Record<string, string> }): Promise<Dispatcher.ResponseData> {
+  private call(method: Dispatcher.HttpMethod, url: string, o: { scope: string; body?: Body; headers?: Record<string, string> }): Promise<Response> {
     return this.withRetry(`${method} ${redact(url)}`, () => this.once(method, url, o));
   }
 
@@ -172,7 +194,7 @@ export class RegistryStore implements BlobStore {
   }
 
   /** One request: on 401, answer the challenge once and send it again. */
-  private async once(method: Dispatcher.HttpMethod, url: string, o: { scope: string; body?: Body; headers?: Record<string, string> }): Promise<Dispatcher.ResponseData> {
+  private async once(method: Dispatcher.HttpMethod, url: string, o: { scope: string; body?: Body; headers?: Record<string, string> }): Promise<Response> {
     const scope = `repository:${this.repository}:${o.scope}`;
     let r = await this.plain(method, url, o.body, { ...(o.headers ?? {}), ...this.authHeader(scope) });
     if (r.statusCode === 401) {
@@ -197,9 +219,12 @@ export class RegistryStore implements BlobStore {
     return r;
   }
 
-  private plain(method: Dispatcher.HttpMethod, url: string, body?: Body, headers: Record<string, string> = {}): Promise<Dispatcher.ResponseData> {
+  private async plain(method: Dispatcher.HttpMethod, url: string, body?: Body, headers: Record<string, string> = {}): Promise<Response> {
+    const h = { 'user-agent': 'repro-sources', ...headers };
+    if (method === 'GET' && body === undefined) return this.http1.request(url, h);
     const b = typeof body === 'function' ? body() : body;
-    return request(url, { method, dispatcher: this.dispatcher, headers: { 'user-agent': 'repro-sources', ...headers }, highWaterMark: 1 << 20, ...(b !== undefined ? { body: b } : {}) });
+    const { dispatcher, request } = await this.loadUndici();
+    return request(url, { method, dispatcher, headers: h, highWaterMark: 1 << 20, ...(b !== undefined ? { body: b } : {}) });
   }
 
   private authHeader(scope: string): Record<string, string> {
@@ -223,12 +248,12 @@ export class RegistryStore implements BlobStore {
     const url = new URL(realm);
     if (bearer.params.service) url.searchParams.set('service', bearer.params.service);
     for (const s of mergeScopes([scope, ...(bearer.params.scope ?? '').split(' ')])) url.searchParams.append('scope', s);
-    let r: Dispatcher.ResponseData;
+    let r: Response;
     if (this.creds?.identityToken) {
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: this.creds.identityToken, service: bearer.params.service ?? '', client_id: 'repro-sources', scope });
-      r = await request(realm, { method: 'POST', dispatcher: this.dispatcher, body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      r = await this.plain('POST', realm, Buffer.from(form.toString()), { 'content-type': 'application/x-www-form-urlencoded' });
     } else {
-      r = await request(url, { dispatcher: this.dispatcher, headers: basicCreds ? { authorization: basicCreds } : {} });
+      r = await this.plain('GET', url.toString(), undefined, basicCreds ? { authorization: basicCreds } : {});
     }
     const text = await r.body.text();
     if (r.statusCode !== 200) throw new ReproSourcesError('REGISTRY', redact(realm), `token request refused: HTTP ${r.statusCode}`);
@@ -239,7 +264,7 @@ export class RegistryStore implements BlobStore {
     this.tokens.set(scope, { header: `Bearer ${token}`, expires: Date.now() + Math.max(10, (j.expires_in ?? 60) - 10) * 1000 });
   }
 
-  private expect(r: Dispatcher.ResponseData, ok: number[], what: string, body?: string): void {
+  private expect(r: Response, ok: number[], what: string, body?: string): void {
     if (ok.includes(r.statusCode)) return;
     const code = body ? /"code"\s*:\s*"([A-Z_]+)"/.exec(body)?.[1] : undefined;
     throw new ReproSourcesError('REGISTRY', this.name, `${what}: HTTP ${r.statusCode}${code ? ` ${code}` : ''}`);

@@ -14,6 +14,11 @@ export interface BlobStore {
   putBlob(digest: string, size: number, open: () => Readable): Promise<void>;
   /** The blob's bytes, unverified: the caller hashes them while they stream. */
   getBlob(digest: string): Promise<Readable>;
+  /**
+   * The blob's bytes, unverified, handed to sink as they arrive; a chunk is valid only during the
+   * call (stores reuse their buffers). Resolves to the byte count. The fast path of cache pull.
+   */
+  readBlob(digest: string, sink: (chunk: Buffer) => void): Promise<number>;
   /** Stores manifest bytes exactly as given, under the tag when one is given; returns the digest. */
   putManifest(bytes: Buffer, tag: string | undefined): Promise<string>;
   /** Manifest bytes by tag or digest (verified against the digest when one is given); undefined when unknown. */

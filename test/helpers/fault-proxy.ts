@@ -43,14 +43,16 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       if (location) up.headers.location = location.replace(t.origin, `http://${(server.address() as AddressInfo).address}:${(server.address() as AddressInfo).port}`);
       res.writeHead(up.statusCode ?? 502, up.headers);
       if (action === 'cut-response') {
+        // the head and the first 100 body bytes reach the client, then the connection drops
+        // (destroying at once would drop them too: Node sends the head on the next tick)
         let sent = 0;
         up.on('data', (c: Buffer) => {
-          if (sent < 100) res.write(c.subarray(0, 100 - sent));
-          sent += c.length;
-          if (sent >= 100) {
-            up.destroy();
-            res.socket?.destroy();
-          }
+          if (sent >= 100) return;
+          const part = c.subarray(0, 100 - sent);
+          sent += part.length;
+          if (sent < 100) return void res.write(part);
+          up.destroy();
+          res.write(part, () => res.socket?.destroy());
         });
         return;
       }
