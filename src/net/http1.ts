@@ -186,6 +186,7 @@ export class Http1Client {
   async request(url: string | URL, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' = 'GET'): Promise<Http1Response> {
     const u = typeof url === 'string' ? new URL(url) : url;
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`not an http(s) URL: ${u.protocol}`);
+    for (const [k, v] of Object.entries(headers)) if (/[\r\n]/.test(k + v)) throw new Error(`header ${k} holds a line break`);
     for (;;) {
       const reused = this.take(u.origin);
       const conn = reused ?? this.connect(u);
@@ -240,10 +241,7 @@ export class Http1Client {
     const { socket } = conn;
     socket.ref();
     const lines = [`${method} ${u.pathname}${u.search} HTTP/1.1`, `host: ${u.host}`];
-    for (const [k, v] of Object.entries(headers)) {
-      if (/[\r\n]/.test(k + v)) throw new Error(`header ${k} holds a line break`);
-      lines.push(`${k}: ${v}`);
-    }
+    for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
     socket.write(`${lines.join('\r\n')}\r\n\r\n`);
     const { headersTimeout, bodyTimeout } = this.o;
     conn.onReady(() => conn.arm(headersTimeout, `no response within ${headersTimeout} ms`));
@@ -439,7 +437,21 @@ export class Http1Client {
                 }
                 socket.resume();
               }),
-            { pause: () => socket.pause(), resume: () => socket.resume(), abort: (e) => socket.destroy(e) },
+            {
+              // a reader that is behind is not a stalled server; once the body is done the
+              // connection may carry another response, which these must not touch
+              pause: () => {
+                if (framing.kind === 'none') return;
+                socket.pause();
+                conn.arm(0, '');
+              },
+              resume: () => {
+                if (framing.kind === 'none' || !finishBody) return;
+                conn.arm(bodyTimeout, `the body stalled for ${bodyTimeout} ms`);
+                socket.resume();
+              },
+              abort: (e) => socket.destroy(e),
+            },
           ),
         );
       };

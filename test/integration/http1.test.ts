@@ -185,6 +185,18 @@ describe('Http1Client', () => {
     c.close();
   });
 
+  it('gives up on a body that stalls after bodyTimeout, retryably', async () => {
+    script = () => ({ pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'] });
+    const c = new Http1Client({ bodyTimeout: 150 });
+    const r = await c.request(`${base}/stall`);
+    const e = await r.read(() => {}).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect([(e as { code?: string }).code, (e as Error).message]).toEqual(['ETIMEDOUT', 'the body stalled for 150 ms']);
+    c.close();
+  });
+
   it('gives up on a silent server after headersTimeout, retryably', async () => {
     script = () => 'silent';
     const c = new Http1Client({ headersTimeout: 200 });
@@ -199,10 +211,11 @@ describe('Http1Client', () => {
     c.close();
   });
 
-  it('streams a body through a slow reader (the socket waits), bytes intact', async () => {
+  it('streams a body through a slow reader (the socket waits, the body timeout too), bytes intact', async () => {
     const body = randomBytes(3_000_000);
     script = () => ({ pieces: [`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, body] });
-    const c = new Http1Client();
+    // the reader's first pause is longer than the body timeout: that is the reader, not the server
+    const c = new Http1Client({ bodyTimeout: 100 });
     const r = await c.request(`${base}/big`);
     const h = createHash('sha256');
     let n = 0;
@@ -213,7 +226,7 @@ describe('Http1Client', () => {
         write(chunk: Buffer, _enc, cb) {
           h.update(chunk);
           n += chunk.length;
-          setTimeout(cb, n % 10 === 0 ? 1 : 0);
+          setTimeout(cb, n === chunk.length ? 300 : n % 10 === 0 ? 1 : 0);
         },
       }),
     );
