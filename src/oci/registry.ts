@@ -1,6 +1,7 @@
 /**
- * A small OCI distribution client on undici (no maintained npm client pushes arbitrary
- * artifacts; shared research notes, oci-registry.md section 9). It follows what docker-registry
+ * A small OCI distribution client (no maintained npm client pushes arbitrary artifacts; shared
+ * research notes, oci-registry.md section 9): GETs on net/http1.ts, which streams blobs into a
+ * sink without copies, uploads and HEADs on undici. It follows what docker-registry
  * 2.8 was measured to need: OCI Accept on manifest reads, Content-Type on every body, POST
  * then PUT for blobs, the newest Location as a URL, Basic or Bearer auth from the challenge
  * with tokens cached per scope. Retries network errors, 429 and 5xx (Retry-After honoured);
