@@ -60,17 +60,26 @@ export async function pullDebs(store: BlobStore, dir: string, o: PullOptions = {
   let bytesReceived = 0;
   let bytesSkipped = 0;
   const limit = pLimit(o.concurrency ?? 4);
+  // After a failure no new download starts, and the error waits for those under way to finish
+  // or clean up: a rejection while one still writes would leave its .part file behind.
+  let failure: { error: unknown } | undefined;
   await Promise.all(
     set.layers.map((l) =>
       limit(async () => {
+        if (failure) return;
         const final = join(dir, l.title);
-        const have = await stat(final).catch(() => undefined);
-        if (have?.isFile() && have.size === l.size && holds(final, l.digest)) {
-          bytesSkipped += l.size;
-        } else {
-          // not `+= await`: that would add to the total read before the await
-          const n = await download(store, l, final, o.tries ?? 3);
-          bytesReceived += n;
+        try {
+          const have = await stat(final).catch(() => undefined);
+          if (have?.isFile() && have.size === l.size && holds(final, l.digest)) {
+            bytesSkipped += l.size;
+          } else {
+            // not `+= await`: that would add to the total read before the await
+            const n = await download(store, l, final, o.tries ?? 3);
+            bytesReceived += n;
+          }
+        } catch (error) {
+          failure ??= { error };
+          return;
         }
         progress.files++;
         progress.bytes += l.size;
@@ -78,6 +87,7 @@ export async function pullDebs(store: BlobStore, dir: string, o: PullOptions = {
       }),
     ),
   );
+  if (failure) throw failure.error;
   return { digest: set.digest, files: set.layers.length, bytesReceived, bytesSkipped, ms: Math.round(performance.now() - started) };
 }
 
