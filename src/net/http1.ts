@@ -1,6 +1,6 @@
 /**
- * HTTP/1.1 GET on plain sockets, for moving blobs. Each socket reads into one fixed 1 MiB buffer
- * (net's `onread`) and hands the body to a synchronous sink as views of it: no Buffer per 64 KiB
+ * HTTP/1.1 GET and HEAD on plain sockets, for moving blobs. Each socket reads into fixed 1 MiB
+ * buffers (net's `onread`) and hands the body to a synchronous sink as views of them: no Buffer per 64 KiB
  * read, no stream, no copy into a WebAssembly parser. For 200 MB of blobs on loopback that was
  * half of undici's time (docs/BENCHMARKS.md). Only what a registry's GET needs: Content-Length,
  * chunked and close-delimited bodies, keep-alive, TLS; no pipelining, no proxy, no compression.
@@ -140,7 +140,7 @@ export class Http1Response {
   }
 
   async text(): Promise<string> {
-    return Buffer.from(await this.arrayBuffer()).toString('utf8');
+    return new TextDecoder().decode(await this.arrayBuffer());
   }
 
   async dump(): Promise<void> {
@@ -262,6 +262,7 @@ export class Http1Client {
       let chunkLeft = 0;
       let chunkState: 'size' | 'data' | 'data-crlf' | 'trailers' = 'size';
       let line = '';
+      let resolved = false;
 
       const fail = (e: Error): void => {
         if (!resolved) {
@@ -275,7 +276,6 @@ export class Http1Client {
         failBody?.(e);
       };
       conn.onFail = fail;
-      let resolved = false;
 
       const end = (): void => {
         const reusable = keepAlive && framing.kind !== 'close' && !conn.closed;

@@ -1,7 +1,7 @@
 /**
  * A small OCI distribution client (no maintained npm client pushes arbitrary artifacts; shared
- * research notes, oci-registry.md section 9): GETs on net/http1.ts, which streams blobs into a
- * sink without copies, uploads and HEADs on undici. It follows what docker-registry
+ * research notes, oci-registry.md section 9): GETs and HEADs on net/http1.ts, which streams
+ * blobs into a sink without copies, uploads on undici. It follows what docker-registry
  * 2.8 was measured to need: OCI Accept on manifest reads, Content-Type on every body, POST
  * then PUT for blobs, the newest Location as a URL, Basic or Bearer auth from the challenge
  * with tokens cached per scope. Retries network errors, 429 and 5xx (Retry-After honoured);
@@ -19,8 +19,10 @@ import type { OciReference } from './reference.js';
 import type { BlobStore, StoreOptions } from './store.js';
 
 type Body = Buffer | (() => Readable) | undefined;
-/** GETs come back from http1.ts, everything else from undici: both read the same way. */
+/** GETs and HEADs come back from http1.ts, uploads from undici: both read the same way. */
 type Response = Dispatcher.ResponseData | Http1Response;
+
+const TIMEOUTS = { connectTimeout: 15_000, headersTimeout: 60_000, bodyTimeout: 120_000 };
 
 interface Token {
   header: string;
@@ -42,9 +44,9 @@ export class RegistryStore implements BlobStore {
   private readonly base: string;
   private readonly origin: string;
   private readonly repository: string;
-  /** GETs: blobs, manifests, tokens. */
-  private readonly http1 = new Http1Client({ connectTimeout: 15_000, headersTimeout: 60_000, bodyTimeout: 120_000 });
-  /** Uploads and HEADs, loaded on first use: a pull never loads undici. */
+  /** GETs and HEADs: blobs, manifests, tokens. */
+  private readonly http1 = new Http1Client(TIMEOUTS);
+  /** Uploads, loaded on first use: a pull never loads undici. */
   private undici: Promise<{ dispatcher: Agent; request: typeof import('../net/undici.js').request }> | undefined;
   private readonly creds: Credentials | undefined;
   private readonly retries: number;
@@ -76,7 +78,7 @@ export class RegistryStore implements BlobStore {
 
   private loadUndici(): NonNullable<RegistryStore['undici']> {
     this.undici ??= import('../net/undici.js').then(({ Agent, request }) => ({
-      dispatcher: new Agent({ connect: { timeout: 15_000 }, headersTimeout: 60_000, bodyTimeout: 120_000, connections: 8 }),
+      dispatcher: new Agent({ connect: { timeout: TIMEOUTS.connectTimeout }, headersTimeout: TIMEOUTS.headersTimeout, bodyTimeout: TIMEOUTS.bodyTimeout, connections: 8 }),
       request,
     }));
     return this.undici;
@@ -222,7 +224,7 @@ export class RegistryStore implements BlobStore {
 
   private async plain(method: Dispatcher.HttpMethod, url: string, body?: Body, headers: Record<string, string> = {}): Promise<Response> {
     const h = { 'user-agent': 'repro-sources', ...headers };
-    if (method === 'GET' && body === undefined) return this.http1.request(url, h);
+    if (body === undefined && (method === 'GET' || method === 'HEAD')) return this.http1.request(url, h, method as 'GET' | 'HEAD');
     const b = typeof body === 'function' ? body() : body;
     const { dispatcher, request } = await this.loadUndici();
     return request(url, { method, dispatcher, headers: h, highWaterMark: 1 << 20, ...(b !== undefined ? { body: b } : {}) });
