@@ -1,8 +1,6 @@
 #!/usr/bin/env node
-import module from 'node:module';
-
-// Node 22.1+ keeps compiled code between runs; startup matters in Dockerfile RUN steps.
-module.enableCompileCache?.();
+// No module.enableCompileCache(): it writes $TMPDIR/node-compile-cache, and inside a Dockerfile
+// RUN step that file would land in the image. Node uses a cache when the user sets NODE_COMPILE_CACHE.
 const { main, tuneProcess } = await import('../dist/split/main.js');
 const argv = process.argv.slice(2);
 await tuneProcess(argv);

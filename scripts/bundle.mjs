@@ -45,7 +45,7 @@ const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20.19',
+  target: 'node22.19',
   legalComments: 'none',
   minify: true,
   plugins: [inlineTemplates, noCommanderChildProcess],

@@ -3,7 +3,7 @@
  * rather than its index: the index also builds fetch, WebSocket, EventSource, mocks and caches,
  * loading http2, tls, zlib, dns, worker_threads and Node's own copy of undici on the way. That
  * was 105-120 ms of every network command's start, against 35 ms for these modules. These paths
- * are undici's internals, so package.json allows patch releases only (~7.30): moving to a newer
+ * are undici's internals, so package.json pins one release exactly: moving to a newer
  * undici is a deliberate change, which the test suite checks.
  */
 import type { Dispatcher } from 'undici';
