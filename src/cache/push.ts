@@ -56,7 +56,8 @@ export async function pushDebs(dir: string, store: BlobStore, o: PushOptions = {
         const parsed = parseDebFileName(name);
         if (!parsed) throw new ReproSourcesError('INPUT', path, 'not a package file name of the form NAME_VERSION_ARCH.deb', { exitCode: 2 });
         const { digest, size } = hashFile(path);
-        if ((await store.statBlob(digest)) === size) {
+        const held = store.verifyBlob ? await store.verifyBlob(digest, size) : (await store.statBlob(digest)) === size;
+        if (held) {
           bytesSkipped += size;
         } else {
           await store.putBlob(digest, size, () => Readable.from(fileChunks(path, 1 << 20), { objectMode: false }));
@@ -71,15 +72,36 @@ export async function pushDebs(dir: string, store: BlobStore, o: PushOptions = {
   );
   if ((await store.statBlob(EMPTY_CONFIG.digest)) === undefined) await store.putBlob(EMPTY_CONFIG.digest, EMPTY_CONFIG.size, () => Readable.from([EMPTY_CONFIG_BYTES]));
   const tag = o.tag ?? defaultTag(o);
-  let all = layers;
-  if (o.merge) {
-    const existing = await store.getManifest({ tag });
-    if (existing) {
-      const old = parseManifest(existing.bytes, `${store.name}:${tag}`).layers;
-      const titles = new Set(layers.map((l) => l.title));
-      all = [...layers, ...old.filter((l) => !titles.has(l.title))];
-    }
-  }
-  const digest = await store.putManifest(buildManifest(all, o), tag);
+  const digest = o.merge ? await mergeInto(store, tag, layers, o) : await store.putManifest(buildManifest(layers, o), tag);
   return { digest, tag, files: names.length, bytesSent, bytesSkipped, ms: Math.round(performance.now() - started) };
+}
+
+const MERGE_TRIES = 8;
+
+/**
+ * --merge as compare-and-swap: a store has no conditional write, so each round reads the tag,
+ * checks just before writing that it has not moved, writes the union, waits a moment and reads
+ * the tag again. Another writer that overwrote ours in between shows as a manifest missing our
+ * layers: merge again. Done only when the tag holds every layer of ours.
+ */
+async function mergeInto(store: BlobStore, tag: string, layers: DebLayer[], o: PushOptions): Promise<string> {
+  const where = `${store.name}:${tag}`;
+  const ours = new Set(layers.map((l) => `${l.title} ${l.digest}`));
+  for (let round = 1; round <= MERGE_TRIES; round++) {
+    const before = await store.getManifest({ tag });
+    const old = before ? parseManifest(before.bytes, where).layers : [];
+    const titles = new Set(layers.map((l) => l.title));
+    const all = [...layers, ...old.filter((l) => !titles.has(l.title))];
+    const bytes = buildManifest(all, o);
+    const now = await store.getManifest({ tag });
+    if (now?.digest !== before?.digest) continue;
+    await store.putManifest(bytes, tag);
+    // another writer's PUT that read before ours shows up within this wait
+    await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+    const after = await store.getManifest({ tag });
+    if (!after) continue;
+    const held = new Set(parseManifest(after.bytes, where).layers.map((l) => `${l.title} ${l.digest}`));
+    if ([...ours].every((k) => held.has(k))) return after.digest;
+  }
+  throw new ReproSourcesError('REGISTRY', where, `--merge: the tag kept changing under other writers (${MERGE_TRIES} tries); it may not list these packages: push again`, { exitCode: 1 });
 }

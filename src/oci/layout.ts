@@ -2,17 +2,21 @@
  * An OCI image layout on disk (image-spec image-layout.md): oci-layout, index.json and
  * blobs/sha256/<hex>. Blobs are written to a temp file beside their final name while hashed,
  * and renamed only when the digest matches; index.json is replaced atomically, the entry with
- * the same org.opencontainers.image.ref.name replaced, as skopeo does.
+ * the same org.opencontainers.image.ref.name replaced, as skopeo does. Several processes may
+ * write one layout: index.json changes under a lock file (index.json.lock, created O_EXCL,
+ * holding the writer's pid; a dead writer's lock is broken), and temp files carry their
+ * writer's pid so that opening a layout removes dead writers' leftovers.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { IntegrityError, ReproSourcesError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { readFileInto } from '../fs/file-chunks.js';
+import { hashFile, readFileInto } from '../fs/file-chunks.js';
+import { besidePattern, processAlive, removeDeadLeftovers, tempNameBeside } from '../fs/process-temp.js';
 import { INDEX_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, sha256Digest } from './manifest.js';
 import type { BlobStore } from './store.js';
 
@@ -24,6 +28,7 @@ interface IndexEntry {
 }
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
+const LOCK_WAIT_MS = 60_000;
 
 export class LayoutStore implements BlobStore {
   readonly name: string;
@@ -35,6 +40,8 @@ export class LayoutStore implements BlobStore {
   }
 
   static async open(dir: string): Promise<LayoutStore> {
+    await removeDeadLeftovers(join(dir, 'blobs', 'sha256'), besidePattern('tmp'));
+    await removeDeadLeftovers(dir, besidePattern('tmp'));
     return new LayoutStore(dir);
   }
 
@@ -55,7 +62,7 @@ export class LayoutStore implements BlobStore {
   async putBlob(digest: string, size: number, open: () => Readable): Promise<void> {
     await this.ensure();
     const final = this.blobPath(digest);
-    const tmp = `${final}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    const tmp = tempNameBeside(final, 'tmp');
     const hash = createHash('sha256');
     let n = 0;
     try {
@@ -71,6 +78,19 @@ export class LayoutStore implements BlobStore {
     } finally {
       await rm(tmp, { force: true });
     }
+  }
+
+  async verifyBlob(digest: string, size: number): Promise<boolean> {
+    if ((await this.statBlob(digest)) !== size) return false;
+    try {
+      return hashFile(this.blobPath(digest)).digest === digest;
+    } catch {
+      return false;
+    }
+  }
+
+  async deleteBlob(digest: string): Promise<void> {
+    await rm(this.blobPath(digest), { force: true });
   }
 
   async getBlob(digest: string): Promise<Readable> {
@@ -100,13 +120,58 @@ export class LayoutStore implements BlobStore {
   async putManifest(bytes: Buffer, tag: string | undefined): Promise<string> {
     const digest = sha256Digest(bytes);
     await this.ensure();
-    if ((await this.statBlob(digest)) !== bytes.length) await writeFileAtomic(this.blobPath(digest), bytes);
-    const index = await this.index();
-    const entry: IndexEntry = { mediaType: MANIFEST_MEDIA_TYPE, digest, size: bytes.length, ...(tag ? { annotations: { [REF_NAME]: tag } } : {}) };
-    index.manifests = index.manifests.filter((m) => (tag ? m.annotations?.[REF_NAME] !== tag : m.digest !== digest));
-    index.manifests.push(entry);
-    await writeFileAtomic(join(this.dir, 'index.json'), JSON.stringify(index));
+    if (!(await this.verifyBlob(digest, bytes.length))) await writeFileAtomic(this.blobPath(digest), bytes);
+    await this.withIndexLock(async () => {
+      const index = await this.index();
+      const entry: IndexEntry = { mediaType: MANIFEST_MEDIA_TYPE, digest, size: bytes.length, ...(tag ? { annotations: { [REF_NAME]: tag } } : {}) };
+      index.manifests = index.manifests.filter((m) => (tag ? m.annotations?.[REF_NAME] !== tag : m.digest !== digest));
+      index.manifests.push(entry);
+      await writeFileAtomic(join(this.dir, 'index.json'), JSON.stringify(index));
+    });
     return digest;
+  }
+
+  /** Runs fn holding index.json.lock: read, change and rename of index.json by one writer at a time. */
+  private async withIndexLock<T>(fn: () => Promise<T>): Promise<T> {
+    const lock = join(this.dir, 'index.json.lock');
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const fh = await open(lock, 'wx');
+        await fh.writeFile(`${process.pid}\n`);
+        await fh.close();
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      await this.breakStaleLock(lock);
+      if (Date.now() - started > LOCK_WAIT_MS) throw new ReproSourcesError('INPUT', lock, `held by another writer for over ${LOCK_WAIT_MS / 1000} s; remove it if no cache command is running`, { exitCode: 1 });
+      await new Promise((r) => setTimeout(r, Math.min(100, 5 * (attempt + 1)) * (0.5 + Math.random())));
+    }
+    try {
+      return await fn();
+    } finally {
+      await rm(lock, { force: true });
+    }
+  }
+
+  /** A lock whose writer died (kill -9 mid-write) is removed; a live writer's never is, however old. */
+  private async breakStaleLock(lock: string): Promise<void> {
+    const text = await readFile(lock, 'utf8').catch(() => undefined);
+    const st = await stat(lock).catch(() => undefined);
+    if (text === undefined || !st) return;
+    const pid = /^(\d+)\n$/.exec(text)?.[1];
+    // an empty lock is one being written this instant, unless it has stayed empty for long
+    const stale = pid !== undefined ? !processAlive(Number(pid)) : Date.now() - st.mtimeMs > 10_000;
+    if (!stale) return;
+    // move it aside first: of two processes breaking it, one rename wins, the other finds nothing
+    const aside = `${lock}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
+    if (await rename(lock, aside).then(() => true, () => false)) {
+      const moved = await readFile(aside, 'utf8').catch(() => '');
+      // a live writer's fresh lock moved by mistake goes back
+      if (moved !== text) await link(aside, lock).catch(() => {});
+      await rm(aside, { force: true });
+    }
   }
 
   async getManifest(ref: { tag?: string; digest?: string }): Promise<{ bytes: Buffer; digest: string } | undefined> {

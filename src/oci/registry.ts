@@ -115,6 +115,14 @@ export class RegistryStore implements BlobStore {
     });
   }
 
+  /** DELETE needs the registry's storage.delete.enabled; a refusal is an error the caller may ignore. */
+  async deleteBlob(digest: string): Promise<void> {
+    const r = await this.call('DELETE', `${this.base}/blobs/${digest}`, { scope: 'pull,push,delete' });
+    const text = await r.body.text();
+    if (r.statusCode === 404) return;
+    this.expect(r, [202], `DELETE blob ${digest}`, text);
+  }
+
   async getBlob(digest: string): Promise<Readable> {
     return (await this.openBlob(digest)).stream();
   }

@@ -10,6 +10,11 @@ export interface BlobStore {
   readonly name: string;
   /** The blob's size when the store has it. */
   statBlob(digest: string): Promise<number | undefined>;
+  /**
+   * Whether the store holds exactly these bytes. Where reading is cheap (a layout on disk) the
+   * blob is hashed again, so a re-push repairs silent corruption; a registry answers by size.
+   */
+  verifyBlob?(digest: string, size: number): Promise<boolean>;
   /** Stores a blob; `open` may be called again to retry. The store refuses bytes that don't match the digest. */
   putBlob(digest: string, size: number, open: () => Readable): Promise<void>;
   /** The blob's bytes, unverified: the caller hashes them while they stream. */
@@ -19,6 +24,8 @@ export interface BlobStore {
    * call (stores reuse their buffers). Resolves to the byte count. The fast path of cache pull.
    */
   readBlob(digest: string, sink: (chunk: Buffer) => void): Promise<number>;
+  /** Removes a blob whose stored bytes turned out wrong (a registry may refuse: deletion disabled). */
+  deleteBlob?(digest: string): Promise<void>;
   /** Stores manifest bytes exactly as given, under the tag when one is given; returns the digest. */
   putManifest(bytes: Buffer, tag: string | undefined): Promise<string>;
   /** Manifest bytes by tag or digest (verified against the digest when one is given); undefined when unknown. */

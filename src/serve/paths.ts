@@ -6,11 +6,15 @@ export type PathKind =
   | { kind: 'release'; suite: string; file: string }
   /** dists/SUITE/<path listed in the Release> */
   | { kind: 'index'; suite: string; file: string }
-  /** dists/SUITE/.../by-hash/SHA256/<hex>: the digest is in the name */
-  | { kind: 'by-hash'; sha256: string }
+  /** dists/SUITE/DIR/by-hash/{SHA256,SHA512,MD5Sum}/<hex>: the digest is in the name */
+  | { kind: 'by-hash'; suite: string; dir: string; algo: HashAlgo; hash: string }
   /** pool/... .deb, .udeb, source files: the digest is in a Packages index */
   | { kind: 'pool'; file: string }
   | { kind: 'other' };
+
+export type HashAlgo = 'SHA256' | 'SHA512' | 'MD5Sum';
+
+const HASH_HEX: Record<HashAlgo, number> = { SHA256: 64, SHA512: 128, MD5Sum: 32 };
 
 export interface ParsedRequest {
   archive: string;
@@ -45,8 +49,8 @@ export function parseRequestPath(rawPath: string, archives: ReadonlySet<string>)
 }
 
 export function classifyPath(rest: string): PathKind {
-  const byHash = /^dists\/.+\/by-hash\/SHA256\/([0-9a-f]{64})$/.exec(rest);
-  if (byHash) return { kind: 'by-hash', sha256: byHash[1]! };
+  const byHash = /^dists\/([^/]+(?:\/updates)?)\/(.+)\/by-hash\/(SHA256|SHA512|MD5Sum)\/([0-9a-f]+)$/.exec(rest);
+  if (byHash && byHash[4]!.length === HASH_HEX[byHash[3] as HashAlgo]) return { kind: 'by-hash', suite: byHash[1]!, dir: byHash[2]!, algo: byHash[3] as HashAlgo, hash: byHash[4]! };
   const rel = /^dists\/(.+?)\/(InRelease|Release|Release\.gpg)$/.exec(rest);
   if (rel && !rel[1]!.includes('/binary-')) return { kind: 'release', suite: rel[1]!, file: rel[2]! };
   const idx = /^dists\/([^/]+(?:\/updates)?)\/(.+)$/.exec(rest);

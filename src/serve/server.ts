@@ -1,33 +1,33 @@
 /**
  * serve: an apt-facing HTTP server for snapshot URLs, backed by the OCI cache. Everything under an
  * exact snapshot id is immutable, so each object is fetched from upstream at most once (single
- * flight here, the shared store across processes) and checked before it is kept: indexes against
- * the Release of their snapshot, .debs against the Packages index of their snapshot, by-hash files
- * against their name. A Release itself is kept under a name (a tag derived from its path).
- * Nothing local is needed for correctness; temp files only carry an object from the one upstream
- * fetch to the clients that asked for it at the same time.
+ * flight here, the shared store across processes) and checked before it is kept: a Release
+ * against the archive's key (trust.ts), indexes (by path or by-hash name) against their Release,
+ * .debs against the Packages index of their snapshot. A kept object is checked again while it
+ * streams out. The parts: paths.ts (what a request is), upstream.ts + fetch.ts (getting and
+ * checking), store-access.ts (keeping), resolutions.ts (time -> id), respond.ts (answers).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { ARCHIVES, archiveInfo } from '../snapshot/archives.js';
 import { readParagraphBatches } from '../deb822/reader.js';
-import { createAgent, fetchWithRetry, type FetchOptions } from '../probe/http.js';
-import { parseRelease, type ReleaseInfo } from '../probe/release.js';
-import { resolveSnapshot } from '../probe/resolve.js';
-import { EMPTY_CONFIG, EMPTY_CONFIG_BYTES, MANIFEST_MEDIA_TYPE, parseManifest, sha256Digest } from '../oci/manifest.js';
+import { processTempDir } from '../fs/process-temp.js';
 import type { BlobStore } from '../oci/store.js';
+import { ARCHIVES, archiveInfo } from '../snapshot/archives.js';
+import { decompress } from '../update/index-fetch.js';
+import { FetchError, Fetcher, type Expected, type Lease } from './fetch.js';
 import { Metrics } from './metrics.js';
 import { parseRequestPath, type ParsedRequest } from './paths.js';
-import { SingleFlight } from './single-flight.js';
-import { decompress } from '../update/index-fetch.js';
+import { byHashTarget, releaseHashes, type ReleaseHashes } from './release-hashes.js';
+import { Resolutions } from './resolutions.js';
+import { send, streamOut } from './respond.js';
+import { CacheStore, fileTag } from './store-access.js';
+import { Trust } from './trust.js';
+import { createUpstream } from './upstream.js';
 
 export interface ServeOptions {
   /** host:port. @default 127.0.0.1:3142 */
@@ -38,6 +38,12 @@ export interface ServeOptions {
   store?: BlobStore | undefined;
   /** Archives served. @default every known snapshot archive */
   archives?: readonly string[];
+  /** Keyrings that may sign any served archive's Releases, besides the distro keyrings. */
+  keyrings?: readonly string[];
+  /** Trust the Debian and Ubuntu keyrings under /usr/share/keyrings when present. @default true */
+  defaultKeyrings?: boolean;
+  /** How long close() lets responses under way finish before cutting them. @default 10000 */
+  drainMs?: number;
   retries?: number;
   maxWaitMs?: number;
   dispatcher?: Dispatcher;
@@ -47,233 +53,112 @@ export interface ServeOptions {
 export interface ServeHandle {
   url: string;
   metrics: Metrics;
-  /** Stops accepting, lets in-flight responses finish, then releases everything. */
+  /** Stops accepting, lets responses under way finish (up to drainMs), then releases everything. */
   close(): Promise<void>;
 }
 
-interface Fetched {
-  tmp: string;
-  size: number;
-  digest: string;
-}
+type PoolHashes = Map<string, { sha256: string; size: number }>;
 
 export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
   const metrics = new Metrics();
+  const log = o.log ?? (() => {});
   const archives = new Set(o.archives ?? [...ARCHIVES.keys()]);
-  const dispatcher = o.dispatcher ?? createAgent();
-  const fetchOpts: FetchOptions = { dispatcher, retries: o.retries ?? 4, maxWaitMs: o.maxWaitMs ?? 30_000 };
-  const tmpRoot = await mkdtemp(join(tmpdir(), 'repro-sources-serve-'));
-  const flights = new SingleFlight<Fetched>();
-  const exactIds = new Map<string, Promise<string>>();
-  const releases = new Map<string, Promise<ReleaseInfo | undefined>>();
-  /** archive/id -> pool file name -> sha256, from the Packages indexes this process has seen */
-  const poolHashes = new Map<string, Map<string, { sha256: string; size: number }>>();
-  const inFlight = new Set<Promise<unknown>>();
-  let tmpCounter = 0;
-
-  const upstreamsFor = (archive: string): string[] => {
+  const upstream = createUpstream({ retries: o.retries ?? 4, maxWaitMs: o.maxWaitMs ?? 30_000, ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}) });
+  const tmpDir = await processTempDir('repro-sources-serve-');
+  const basesFor = (archive: string): string[] => {
     const list = o.upstreams && o.upstreams.length > 0 ? [...o.upstreams] : [archiveInfo(archive)!.defaultBase];
     return list.map((u) => (u.endsWith('/') ? u : `${u}/`));
   };
+  const fetcher = new Fetcher({ upstream, basesFor, tmpDir, metrics });
+  const cache = new CacheStore(o.store, metrics, log);
+  const trust = new Trust({ tmpDir, ...(o.keyrings ? { keyrings: o.keyrings } : {}), ...(o.defaultKeyrings !== undefined ? { defaultKeyrings: o.defaultKeyrings } : {}) });
+  const resolutions = new Resolutions({ upstream, basesFor, cache });
+  const unsigned = [...archives].filter((a) => trust.keyringsFor(a).length === 0);
+  if (unsigned.length > 0) log(`repro-sources: serve: no keyring for ${unsigned.join(', ')}: their Releases are kept unchecked if whole and parseable (--keyring FILE adds one)`);
+  /** Digests whose stored bytes were wrong and that the store could not forget: fetched again while this process runs. */
+  const distrusted = new Set<string>();
+  const inFlight = new Set<Promise<unknown>>();
 
-  const exactId = (archive: string, time: string): Promise<string> => {
-    const key = `${archive}/${time}`;
-    let p = exactIds.get(key);
+  /** archive/id/suite -> the Release files' bytes as kept (checked against the archive key before). */
+  const releaseFiles = new Map<string, Promise<Map<string, Buffer>>>();
+  const memo = <T>(m: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> => {
+    let p = m.get(key);
     if (!p) {
-      const asked = /^\d{8}$/.test(time) ? `${time}T000000Z` : time;
-      p = archiveInfo(archive)!.distro === 'ubuntu' ? Promise.resolve(asked) : resolveRemembered(archive, asked);
-      p.catch(() => exactIds.delete(key));
-      exactIds.set(key, p);
+      p = make();
+      p.catch(() => m.delete(key));
+      m.set(key, p);
     }
     return p;
   };
 
   /**
-   * The exact id for a time, remembered in the store (a tag per archive and time) so that other
-   * serve processes, and this one after upstream is gone, redirect the same way.
+   * The checked Release files of a suite, InRelease or Release + Release.gpg (whichever file was
+   * asked for decides which). Not found upstream: absent from the map. Refused: a 502 error, and
+   * nothing kept, so the next request asks upstream again.
    */
-  const resolveRemembered = async (archive: string, time: string): Promise<string> => {
-    const tag = `t-${sha256Digest(Buffer.from(`${archive}/${time}`)).slice(7, 67)}`;
-    const key = 'io.github.repro-sources.snapshot';
-    if (o.store) {
-      try {
-        const m = await o.store.getManifest({ tag });
-        const id = m ? parseManifest(m.bytes, tag).annotations[key] : undefined;
-        if (id) return id;
-      } catch {
-        metrics.storeErrors++;
-        metrics.storeAvailable = false;
+  const releaseSet = (archive: string, id: string, suite: string, file: string): Promise<Map<string, Buffer>> =>
+    memo(releaseFiles, `${archive}/${id}/${suite}/${file === 'InRelease' ? 'InRelease' : 'Release'}`, async () => {
+      const names = file === 'InRelease' ? ['InRelease'] : ['Release', 'Release.gpg'];
+      const out = new Map<string, Buffer>();
+      const kept = await Promise.all(names.map((n) => cache.getNamed(fileTag('r', archive, id, `dists/${suite}/${n}`))));
+      if (kept.every((k) => k !== undefined)) {
+        names.forEach((n, i) => out.set(n, kept[i]!.bytes));
+        return out;
       }
-    }
-    const id = await firstOk(upstreamsFor(archive), (base) => resolveSnapshot({ ...fetchOpts, base, archive, id: time }).then((r) => r.id));
-    if (o.store) {
-      try {
-        if ((await o.store.statBlob(EMPTY_CONFIG.digest)) === undefined) await o.store.putBlob(EMPTY_CONFIG.digest, 2, () => Readable.from([EMPTY_CONFIG_BYTES]));
-        const manifest = { schemaVersion: 2, mediaType: MANIFEST_MEDIA_TYPE, artifactType: 'application/vnd.repro-sources.snapshot-time.v1', config: EMPTY_CONFIG, layers: [], annotations: { [key]: id, 'io.github.repro-sources.time': `${archive}/${time}` } };
-        await o.store.putManifest(Buffer.from(JSON.stringify(manifest)), tag);
-      } catch {
-        metrics.storeErrors++;
+      for (const n of names) {
+        const bytes = await fetchSmall(archive, id, `dists/${suite}/${n}`);
+        if (bytes) out.set(n, bytes);
       }
-    }
-    return id;
-  };
-
-  /** GET from the first upstream that answers 200 (404 from all: undefined). */
-  const fromUpstream = async (archive: string, id: string, path: string): Promise<Awaited<ReturnType<typeof fetchWithRetry>> | undefined> => {
-    let lastError: unknown;
-    for (const base of upstreamsFor(archive)) {
-      try {
-        metrics.upstreamFetches++;
-        const r = await fetchWithRetry(`${base}${archive}/${id}/${path}`, { ...fetchOpts, buffer: false });
-        if (r.status === 200) return r;
-        await r.stream?.dump().catch(() => {});
-        if (r.status !== 404) lastError = new Error(`HTTP ${r.status}`);
-      } catch (e) {
-        metrics.upstreamErrors++;
-        lastError = e;
-      }
-    }
-    if (lastError) throw lastError;
-    return undefined;
-  };
-
-  /** One upstream fetch per object: streamed to a temp file while hashed, verified, then stored. */
-  const fetchObject = (archive: string, id: string, path: string, expected: { sha256: string; size: number } | undefined, rawPath = encodePath(path)): { promise: Promise<Fetched>; leader: boolean } =>
-    flights.do(`${archive}/${id}/${path}`, async () => {
-      const r = await fromUpstream(archive, id, rawPath);
-      if (!r) throw Object.assign(new Error('not found upstream'), { status: 404 });
-      const tmp = join(tmpRoot, `${++tmpCounter}`);
-      const hash = createHash('sha256');
-      let size = 0;
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          hash.update(chunk);
-          size += chunk.length;
-          cb(null, chunk);
-        },
-      });
-      await pipeline(r.stream as unknown as Readable, counter, createWriteStream(tmp));
-      metrics.bytesFromUpstream += size;
-      const digest = `sha256:${hash.digest('hex')}`;
-      if (expected && (digest !== `sha256:${expected.sha256}` || size !== expected.size)) {
+      const main = out.get(names[0]!);
+      if (!main) return out;
+      const why = await trust.refuse(archive, names[0] as 'InRelease' | 'Release', main, out.get('Release.gpg'));
+      if (why) {
         metrics.integrityFailures++;
-        await rm(tmp, { force: true });
-        throw Object.assign(new Error(`upstream sent ${digest} (${size} bytes) for ${path}, expected sha256:${expected.sha256}`), { status: 502 });
+        throw new FetchError(502, `${archive}/${id}/dists/${suite}/${names[0]}: ${why}`);
       }
-      if (expected && o.store) {
-        try {
-          await o.store.putBlob(digest, size, () => createReadStream(tmp));
-          metrics.storeAvailable = true;
-        } catch (e) {
-          metrics.storeErrors++;
-          metrics.storeAvailable = false;
-          o.log?.(`repro-sources: serve: storing ${path}: ${(e as Error).message}`);
-        }
-      }
-      // the clients waiting on this flight read the temp file; it goes when they are done
-      setTimeout(() => void rm(tmp, { force: true }), 60_000).unref();
-      return { tmp, size, digest };
+      for (const [n, bytes] of out) await cache.putNamed(fileTag('r', archive, id, `dists/${suite}/${n}`), 'application/vnd.repro-sources.snapshot-file.v1', { bytes, title: n, path: `${archive}/${id}/dists/${suite}/${n}` });
+      return out;
     });
 
-  const storeGet = async (digest: string): Promise<{ size: number; stream: () => Promise<Readable> } | undefined> => {
-    if (!o.store) return undefined;
+  /** A small file from upstream into memory; undefined when no upstream has it. */
+  const fetchSmall = async (archive: string, id: string, path: string): Promise<Buffer | undefined> => {
+    let lease: Lease;
     try {
-      const size = await o.store.statBlob(digest);
-      metrics.storeAvailable = true;
-      if (size === undefined) return undefined;
-      return { size, stream: () => o.store!.getBlob(digest) };
-    } catch {
-      metrics.storeErrors++;
-      metrics.storeAvailable = false;
-      return undefined;
-    }
-  };
-
-  const releaseTag = (archive: string, id: string, path: string): string => `r-${sha256Digest(Buffer.from(`${archive}/${id}/${path}`)).slice(7, 67)}`;
-
-  /** Release files are small and immutable: once read, kept in memory for this process. */
-  const releaseMemo = new Map<string, Promise<Buffer | undefined>>();
-  const releaseBytes = (archive: string, id: string, path: string): Promise<Buffer | undefined> => {
-    const key = `${archive}/${id}/${path}`;
-    let p = releaseMemo.get(key);
-    if (!p) {
-      p = loadRelease(archive, id, path);
-      p.catch(() => releaseMemo.delete(key));
-      releaseMemo.set(key, p);
-    }
-    return p;
-  };
-
-  /** A Release/InRelease by name: from the store's tag, else upstream (and then tagged). */
-  const loadRelease = async (archive: string, id: string, path: string): Promise<Buffer | undefined> => {
-    const tag = releaseTag(archive, id, path);
-    if (o.store) {
-      try {
-        const m = await o.store.getManifest({ tag });
-        if (m) {
-          const layer = parseManifest(m.bytes, tag).layers[0]!;
-          const chunks: Buffer[] = [];
-          for await (const c of await o.store.getBlob(layer.digest)) chunks.push(c as Buffer);
-          const bytes = Buffer.concat(chunks);
-          if (sha256Digest(bytes) === layer.digest) {
-            metrics.storeAvailable = true;
-            return bytes;
-          }
-        }
-      } catch {
-        metrics.storeErrors++;
-        metrics.storeAvailable = false;
-      }
-    }
-    const f = await fetchObject(archive, id, path, undefined).promise.catch((e: { status?: number }) => {
-      if (e.status === 404) return undefined;
+      lease = await fetcher.fetch(archive, id, encodePath(path), undefined);
+    } catch (e) {
+      if (e instanceof FetchError && e.status === 404) return undefined;
       throw e;
-    });
-    if (!f) return undefined;
-    const bytes = await readFile(f.tmp);
-    if (o.store) {
-      try {
-        await o.store.putBlob(f.digest, f.size, () => Readable.from([bytes]));
-        if ((await o.store.statBlob(EMPTY_CONFIG.digest)) === undefined) await o.store.putBlob(EMPTY_CONFIG.digest, 2, () => Readable.from([EMPTY_CONFIG_BYTES]));
-        const manifest = Buffer.from(JSON.stringify({
-          schemaVersion: 2,
-          mediaType: MANIFEST_MEDIA_TYPE,
-          artifactType: 'application/vnd.repro-sources.snapshot-file.v1',
-          config: EMPTY_CONFIG,
-          layers: [{ mediaType: 'application/octet-stream', digest: f.digest, size: f.size, annotations: { 'org.opencontainers.image.title': path.split('/').at(-1)!, 'io.github.repro-sources.path': `${archive}/${id}/${path}` } }],
-        }));
-        await o.store.putManifest(manifest, tag);
-      } catch (e) {
-        metrics.storeErrors++;
-        metrics.storeAvailable = false;
-        o.log?.(`repro-sources: serve: storing ${path}: ${(e as Error).message}`);
+    }
+    try {
+      const chunks: Buffer[] = [];
+      for await (const c of createReadStream(lease.path)) chunks.push(c as Buffer);
+      return Buffer.concat(chunks);
+    } finally {
+      lease.release();
+    }
+  };
+
+  /** What the suite's checked Release lists, or undefined when there is none to trust. */
+  const hashesMemo = new Map<string, Promise<ReleaseHashes | undefined>>();
+  const suiteHashes = (archive: string, id: string, suite: string): Promise<ReleaseHashes | undefined> =>
+    memo(hashesMemo, `${archive}/${id}/${suite}`, async () => {
+      for (const file of ['InRelease', 'Release']) {
+        const set = await releaseSet(archive, id, suite, file).catch(() => undefined);
+        const bytes = set?.get(file);
+        if (bytes) return releaseHashes(bytes.toString('utf8'));
       }
-    }
-    return bytes;
-  };
+      return undefined;
+    });
 
-  const releaseInfo = (archive: string, id: string, suite: string): Promise<ReleaseInfo | undefined> => {
-    const key = `${archive}/${id}/${suite}`;
-    let p = releases.get(key);
-    if (!p) {
-      p = (async () => {
-        const bytes = (await releaseBytes(archive, id, `dists/${suite}/InRelease`)) ?? (await releaseBytes(archive, id, `dists/${suite}/Release`));
-        return bytes ? parseRelease(bytes.toString('utf8')) : undefined;
-      })();
-      p.catch(() => releases.delete(key));
-      releases.set(key, p);
-    }
-    return p;
-  };
-
-  /** Learns the pool hashes of a Packages index this process served (verified against its Release). */
-  const learnPackages = async (archive: string, id: string, file: string, tmp: string): Promise<void> => {
-    const m = /Packages(\.gz|\.xz)?$/.exec(file);
+  /** archive/id -> pool file name -> hash, from the Packages indexes this process has read. */
+  const poolHashes = new Map<string, PoolHashes>();
+  const learnPackages = async (archive: string, id: string, file: string, open: () => Readable): Promise<void> => {
+    const m = /(?:^|\/)Packages(\.gz|\.xz)?$/.exec(file);
     if (!m) return;
     const key = `${archive}/${id}`;
-    const map = poolHashes.get(key) ?? new Map<string, { sha256: string; size: number }>();
+    const map = poolHashes.get(key) ?? new Map();
     poolHashes.set(key, map);
-    const src = decompress(createReadStream(tmp), m[1] ?? '', file);
+    const src = decompress(open(), m[1] ?? '', file);
     for await (const batch of readParagraphBatches(src, { fields: new Set(['Filename', 'SHA256', 'Size']) })) {
       for (const p of batch) {
         const name = p.get('Filename');
@@ -283,57 +168,82 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
     }
   };
 
-  /** Reads the Packages indexes of every suite of archive/id this process knows a Release of. */
+  /** Reads the Packages indexes of every suite of archive/id this process knows a Release of (once per suite). */
   const learned = new Map<string, Promise<void>>();
   const learnFromReleases = async (archive: string, id: string): Promise<void> => {
     const prefix = `${archive}/${id}/`;
     const jobs: Promise<void>[] = [];
-    for (const [key, p] of [...releases]) {
+    for (const [key, p] of [...hashesMemo]) {
       if (!key.startsWith(prefix)) continue;
-      // each suite's indexes are read once per process, however many .debs ask
-      let job = learned.get(key);
-      if (!job) {
-        job = learnSuite(archive, id, key.slice(prefix.length), p);
-        learned.set(key, job);
-      }
-      jobs.push(job);
+      jobs.push(memo(learned, key, () => learnSuite(archive, id, key.slice(prefix.length), p)));
     }
     await Promise.all(jobs);
   };
 
-  const learnSuite = async (archive: string, id: string, suite: string, p: Promise<ReleaseInfo | undefined>): Promise<void> => {
+  const learnSuite = async (archive: string, id: string, suite: string, p: Promise<ReleaseHashes | undefined>): Promise<void> => {
     const info = await p.catch(() => undefined);
     if (!info) return;
-    // every Packages variant the Release lists, per directory
     const dirs = new Map<string, string[]>();
-    for (const file of info.sha256.keys()) {
+    for (const [file, l] of info.byPath) {
       const m = /^(.*binary-[^/]+)\/Packages(\.gz|\.xz)?$/.exec(file);
-      if (m) dirs.set(m[1]!, [...(dirs.get(m[1]!) ?? []), file]);
+      if (m && l.sha256) dirs.set(m[1]!, [...(dirs.get(m[1]!) ?? []), file]);
     }
     for (const variants of dirs.values()) {
-      // one the store already has (apt fetched one of them through a serve), else gz from upstream
+      // one the store has (apt fetched it through a serve), else .gz from upstream
       const rank = (f: string): number => (f.endsWith('.gz') ? 2 : f.endsWith('.xz') ? 0 : 1);
       variants.sort((x, y) => rank(y) - rank(x));
-      let tmp: string | undefined;
-      let file = variants[0]!;
+      let fromStore = false;
       for (const v of variants) {
-        const hit = await storeGet(`sha256:${info.sha256.get(v)!.sha256}`);
-        if (!hit) continue;
-        tmp = join(tmpRoot, `${++tmpCounter}`);
-        await pipeline(await hit.stream(), createWriteStream(tmp));
-        file = v;
+        const l = info.byPath.get(v)!;
+        const body = distrusted.has(`sha256:${l.sha256}`) ? undefined : await cache.open(`sha256:${l.sha256}`);
+        if (!body) continue;
+        const chunks: Buffer[] = [];
+        for await (const c of body) chunks.push(c as Buffer);
+        const bytes = Buffer.concat(chunks);
+        if (createHash('sha256').update(bytes).digest('hex') !== l.sha256) continue;
+        await learnPackages(archive, id, v, () => Readable.from([bytes])).catch(() => {});
+        fromStore = true;
         break;
       }
-      tmp ??= (await fetchObject(archive, id, `dists/${suite}/${file}`, info.sha256.get(file)!).promise.catch(() => undefined))?.tmp;
-      if (tmp) await learnPackages(archive, id, file, tmp).catch(() => {});
+      if (fromStore) continue;
+      const file = variants[0]!;
+      const l = info.byPath.get(file)!;
+      const lease = await fetcher.fetch(archive, id, encodePath(`dists/${suite}/${file}`), { sha256: l.sha256!, size: l.size }, (own) => keepIndex(archive, id, file, own)).catch(() => undefined);
+      lease?.release();
     }
   };
 
-  async function expectedFor(req: ParsedRequest, id: string): Promise<{ sha256: string; size: number } | undefined> {
+  /** A checked index: kept, and its packages learnt. */
+  const keepIndex = async (archive: string, id: string, file: string, l: Lease): Promise<void> => {
+    await cache.keep(l, file);
+    await learnPackages(archive, id, file, () => createReadStream(l.path)).catch(() => {});
+  };
+
+  /** What the object must be, from the Release or a Packages index; `keep` says it may be stored. */
+  async function expectationFor(req: ParsedRequest, id: string): Promise<{ expected: Expected; keep: boolean; indexFile?: string } | undefined> {
     const w = req.what;
-    if (w.kind === 'by-hash') return { sha256: w.sha256, size: -1 };
-    if (w.kind === 'index') return (await releaseInfo(req.archive, id, w.suite))?.sha256.get(w.file);
-    if (w.kind === 'pool') return poolHashes.get(`${req.archive}/${id}`)?.get(w.file);
+    if (w.kind === 'index') {
+      const l = (await suiteHashes(req.archive, id, w.suite))?.byPath.get(w.file);
+      return l?.sha256 ? { expected: { sha256: l.sha256, size: l.size }, keep: true, indexFile: w.file } : undefined;
+    }
+    if (w.kind === 'by-hash') {
+      const rh = await suiteHashes(req.archive, id, w.suite);
+      const target = rh && byHashTarget(rh, w.dir, w.algo, w.hash);
+      if (target) return { expected: { sha256: target.sha256, size: target.size, ...(w.algo === 'SHA512' ? { sha512: w.hash } : {}) }, keep: true, indexFile: target.path };
+      // not in the Release: the name alone says what the bytes are; only a sha256 name can be kept by it
+      if (w.algo === 'SHA256') return { expected: { sha256: w.hash, size: -1 }, keep: true };
+      if (w.algo === 'SHA512') return { expected: { sha512: w.hash, size: -1 }, keep: false };
+      return undefined;
+    }
+    if (w.kind === 'pool') {
+      let h = poolHashes.get(`${req.archive}/${id}`)?.get(w.file);
+      if (!h) {
+        // the indexes may have come from the store, or before a restart: read them again
+        await learnFromReleases(req.archive, id);
+        h = poolHashes.get(`${req.archive}/${id}`)?.get(w.file);
+      }
+      return h ? { expected: { sha256: h.sha256, size: h.size }, keep: true } : undefined;
+    }
     return undefined;
   }
 
@@ -349,99 +259,68 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
     }
     const parsed = parseRequestPath(url, archives);
     if ('status' in parsed) return send(res, parsed.status, `${parsed.reason}\n`);
-    const id = await exactId(parsed.archive, parsed.time);
+    const id = await resolutions.exactId(parsed.archive, parsed.time);
     if (id !== parsed.time) {
       metrics.redirects++;
       res.writeHead(301, { location: `/${parsed.archive}/${id}/${parsed.path}` });
       return void res.end();
     }
-    if (parsed.what.kind === 'release') {
-      const bytes = await releaseBytes(parsed.archive, id, parsed.path);
+    const w = parsed.what;
+    if (w.kind === 'release') {
+      const bytes = (await releaseSet(parsed.archive, id, w.suite, w.file)).get(w.file);
       if (!bytes) return send(res, 404, 'not found\n');
-      return sendBytes(req, res, bytes);
+      await streamOut(req, res, bytes.length, Readable.from([bytes]), { onBytes: (n) => (metrics.bytesServed += n) });
+      return;
     }
-    let expected = await expectedFor(parsed, id);
-    if (!expected && parsed.what.kind === 'pool') {
-      // the indexes may have come from the store, or before a restart: read them again
-      await learnFromReleases(parsed.archive, id);
-      expected = await expectedFor(parsed, id);
-    }
-    if (expected && expected.size >= 0) {
-      const hit = await storeGet(`sha256:${expected.sha256}`);
-      if (hit) {
-        await streamOut(req, res, hit.size, await hit.stream());
-        metrics.recordHit(performance.now() - started);
+    const want = await expectationFor(parsed, id);
+    const e = want?.expected;
+    if (want && e?.sha256 && e.size >= 0 && want.keep && !distrusted.has(`sha256:${e.sha256}`)) {
+      const digest = `sha256:${e.sha256}`;
+      const body = await cache.open(digest);
+      if (body) {
+        const outcome = await streamOut(req, res, e.size, body, { sha256: e.sha256, onBytes: (n) => (metrics.bytesServed += n) });
+        if (outcome === 'mismatch') {
+          // the client saw a failed transfer; the next request fetches the object again
+          metrics.integrityFailures++;
+          distrusted.add(digest);
+          await cache.forget(digest);
+          log(`repro-sources: serve: the stored ${digest} (${parsed.path}) is not what its digest says: forgotten, fetched again on the next request`);
+        } else if (outcome === 'failed') metrics.storeErrors++;
+        else metrics.recordHit(performance.now() - started);
         return;
       }
     }
     metrics.misses++;
     // not listed in any index we know: passed through, never stored
-    if (!expected) metrics.unverified++;
-    const flight = fetchObject(parsed.archive, id, parsed.path, expected && expected.size >= 0 ? expected : undefined, parsed.rawPath);
-    let fetched: Fetched;
-    try {
-      fetched = await flight.promise;
-    } catch (e) {
-      const status = (e as { status?: number }).status ?? 502;
-      return send(res, status, status === 404 ? 'not found\n' : `upstream failed: ${(e as Error).message}\n`);
-    }
-    if (expected && expected.size < 0 && fetched.digest !== `sha256:${expected.sha256}`) {
-      metrics.integrityFailures++;
-      return send(res, 502, 'upstream bytes do not match the by-hash name\n');
-    }
-    if (parsed.what.kind === 'index' && expected && flight.leader) await learnPackages(parsed.archive, id, parsed.what.file, fetched.tmp).catch(() => {});
-    await streamOut(req, res, fetched.size, createReadStream(fetched.tmp));
-  }
-
-  function send(res: ServerResponse, status: number, body: string, type = 'text/plain'): void {
-    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  }
-
-  function sendBytes(req: IncomingMessage, res: ServerResponse, bytes: Buffer): Promise<void> {
-    return streamOut(req, res, bytes.length, Readable.from([bytes]));
-  }
-
-  /** 200, or 206 for "Range: bytes=N-" (apt resumes partial downloads that way); HEAD gets the headers. */
-  async function streamOut(req: IncomingMessage, res: ServerResponse, size: number, body: Readable): Promise<void> {
-    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    const from = range ? Number(range[1]) : 0;
-    if (range && from >= size) {
-      body.destroy();
-      res.writeHead(416, { 'content-range': `bytes */${size}` });
-      return void res.end();
-    }
-    res.writeHead(range ? 206 : 200, {
-      'content-type': 'application/octet-stream',
-      'content-length': String(size - from),
-      'accept-ranges': 'bytes',
-      ...(range ? { 'content-range': `bytes ${from}-${size - 1}/${size}` } : {}),
-    });
-    if (req.method === 'HEAD') {
-      body.destroy();
-      return void res.end();
-    }
-    let skip = from;
-    const skipper = new Transform({
-      transform(chunk: Buffer, _e, cb) {
-        if (skip >= chunk.length) {
-          skip -= chunk.length;
-          return cb();
+    if (!want) metrics.unverified++;
+    const keep = want && want.keep && cache.enabled
+      ? async (l: Lease): Promise<void> => {
+          if (want.indexFile) await keepIndex(parsed.archive, id, want.indexFile, l);
+          else await cache.keep(l, parsed.path);
+          distrusted.delete(l.digest);
         }
-        const out = skip > 0 ? chunk.subarray(skip) : chunk;
-        skip = 0;
-        metrics.bytesServed += out.length;
-        cb(null, out);
-      },
-    });
-    // a client that goes away mid-download is not an error of ours
-    await pipeline(body, skipper, res).catch(() => {});
+      : want?.indexFile
+        ? (l: Lease) => learnPackages(parsed.archive, id, want!.indexFile!, () => createReadStream(l.path)).catch(() => {})
+        : undefined;
+    let lease: Lease;
+    try {
+      lease = await fetcher.fetch(parsed.archive, id, parsed.rawPath, e, keep);
+    } catch (err) {
+      const status = err instanceof FetchError ? err.status : 502;
+      return send(res, status, status === 404 ? 'not found\n' : `${(err as Error).message}\n`);
+    }
+    try {
+      await streamOut(req, res, lease.size, createReadStream(lease.path), { onBytes: (n) => (metrics.bytesServed += n) });
+    } finally {
+      lease.release();
+    }
   }
 
   const server: Server = createServer((req, res) => {
     const p = handle(req, res).catch((e: unknown) => {
-      o.log?.(`repro-sources: serve: ${req.url}: ${(e as Error).message}`);
-      if (!res.headersSent) send(res, 502, `${(e as Error).message}\n`);
+      const status = e instanceof FetchError ? e.status : 502;
+      if (status !== 404) log(`repro-sources: serve: ${req.url}: ${(e as Error).message}`);
+      if (!res.headersSent) send(res, status, status === 404 ? 'not found\n' : `${(e as Error).message}\n`);
       else res.destroy();
     });
     inFlight.add(p);
@@ -459,12 +338,15 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
     async close() {
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
-      await Promise.allSettled([...inFlight]);
-      // connections that finished their last response are idle now: don't wait for keep-alive
-      server.closeIdleConnections();
+      // a client that stopped reading must not hold the process forever
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((r) => (timer = setTimeout(r, o.drainMs ?? 10_000)));
+      await Promise.race([Promise.allSettled([...inFlight]), deadline]);
+      clearTimeout(timer);
+      server.closeAllConnections();
       await closed;
-      if (!o.dispatcher) await dispatcher.close();
-      await rm(tmpRoot, { recursive: true, force: true });
+      await upstream.close();
+      await rm(tmpDir, { recursive: true, force: true });
     },
   };
 }
@@ -472,18 +354,6 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
 /** A decoded path back into a URL path (each segment encoded, slashes kept). */
 function encodePath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
-}
-
-async function firstOk<T>(bases: readonly string[], fn: (base: string) => Promise<T>): Promise<T> {
-  let last: unknown;
-  for (const b of bases) {
-    try {
-      return await fn(b);
-    } catch (e) {
-      last = e;
-    }
-  }
-  throw last;
 }
 
 export function splitListen(listen: string): [string, number] {

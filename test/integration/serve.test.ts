@@ -73,7 +73,7 @@ describe('serve', () => {
 
   it('serves real apt from upstream once, then from the cache alone with upstream stopped, across serve processes', async () => {
     const store = await openRegistryStore('serve/one');
-    const a = await startServe({ listen: '127.0.0.1:0', upstreams: [upstream.debianBase], store });
+    const a = await startServe({ listen: '127.0.0.1:0', keyrings: [archive.keyring], upstreams: [upstream.debianBase], store });
     expect(await aptInstall('apt-1', a.url, ['hello', 'tool'])).toEqual(['hello_1.0-1_amd64.deb', 'libhello1_1.0-1_amd64.deb', 'tool_1%3a3.1-2_amd64.deb']);
     expect(a.metrics.integrityFailures).toBe(0);
     expect(a.metrics.unverified).toBe(0);
@@ -85,7 +85,7 @@ describe('serve', () => {
 
     // upstream gone; a new serve process that shares only the registry
     await upstream.stop();
-    const b = await startServe({ listen: '127.0.0.1:0', upstreams: [upstream.debianBase], store: await openRegistryStore('serve/one') });
+    const b = await startServe({ listen: '127.0.0.1:0', keyrings: [archive.keyring], upstreams: [upstream.debianBase], store: await openRegistryStore('serve/one') });
     expect(await aptInstall('apt-2', b.url, ['hello', 'tool'])).toEqual(['hello_1.0-1_amd64.deb', 'libhello1_1.0-1_amd64.deb', 'tool_1%3a3.1-2_amd64.deb']);
     expect(b.metrics.toJSON()).toMatchObject({ upstreamFetches: 0, integrityFailures: 0 });
     expect(b.metrics.hits).toBeGreaterThan(3);
@@ -98,7 +98,7 @@ describe('serve', () => {
     upstream.setLatency(30);
     upstream.fault(/\.deb$|Packages/, [{ status: 429, headers: { 'retry-after': '0' } }, { status: 429, headers: { 'retry-after': '0' } }]);
     const store = await openRegistryStore('serve/load');
-    const s = await startServe({ listen: '127.0.0.1:0', upstreams: [upstream.debianBase], store, retries: 4 });
+    const s = await startServe({ listen: '127.0.0.1:0', keyrings: [archive.keyring], upstreams: [upstream.debianBase], store, retries: 4 });
     const before = upstream.log.length;
     const results = await Promise.all(Array.from({ length: 16 }, (_, i) => aptInstall(`apt-load-${i}`, s.url, ['hello'])));
     for (const r of results) expect(r).toEqual(['hello_1.0-1_amd64.deb', 'libhello1_1.0-1_amd64.deb']);
@@ -118,7 +118,7 @@ describe('serve', () => {
 
   it('keeps answering from upstream when the registry is down, and says so in /metrics', async () => {
     const dead = await openStore(parseReference('oci://127.0.0.1:9/serve/dead'), { retries: 0 });
-    const s = await startServe({ listen: '127.0.0.1:0', upstreams: [upstream.debianBase], store: dead });
+    const s = await startServe({ listen: '127.0.0.1:0', keyrings: [archive.keyring], upstreams: [upstream.debianBase], store: dead });
     expect(await aptInstall('apt-noreg', s.url, ['hello'])).toEqual(['hello_1.0-1_amd64.deb', 'libhello1_1.0-1_amd64.deb']);
     const m = JSON.parse((await get(`${s.url}metrics`)).body);
     expect(m.storeAvailable).toBe(false);
@@ -128,7 +128,7 @@ describe('serve', () => {
   });
 
   it('redirects a time between snapshots to the exact id, answers Range and HEAD, survives upstream 5xx and a client that leaves', async () => {
-    const s = await startServe({ listen: '127.0.0.1:0', upstreams: [upstream.debianBase] });
+    const s = await startServe({ listen: '127.0.0.1:0', keyrings: [archive.keyring], upstreams: [upstream.debianBase] });
     const r = await get(`${s.url}debian/20240115T000000Z/dists/bookworm/InRelease`);
     expect(r.status).toBe(301);
     expect(r.headers.location).toBe('/debian/20240101T000000Z/dists/bookworm/InRelease');
@@ -159,7 +159,7 @@ describe('serve (CLI)', () => {
     const { spawn } = await import('node:child_process');
     const { BUNDLE } = await import('../helpers/cli.js');
     upstream.setLatency(600);
-    const child = spawn(process.execPath, [BUNDLE, 'serve', '--listen', '127.0.0.1:0', '--upstream', upstream.debianBase], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BUNDLE, 'serve', '--listen', '127.0.0.1:0', '--keyring', archive.keyring, '--upstream', upstream.debianBase], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     for (let i = 0; i < 100 && !/serving on /.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));

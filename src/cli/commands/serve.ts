@@ -11,8 +11,21 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .option('--upstream <url>', 'snapshot base to fetch from, in order (default: each archive\'s own service)', collect, [])
     .option('--cache <ref>', 'oci://HOST/REPO or oci-layout:DIR where objects are kept')
     .option('--archives <list>', 'archives to serve (default: all snapshot archives)')
-    .addHelpText('after', '\nPoint apt at it with: repro-sources rewrite --snapshot-base http://HOST:PORT/\nGET /healthz, GET /metrics (JSON; ?format=prometheus for Prometheus text). SIGTERM: finish in-flight responses, then exit.')
-    .action(async (f: { listen: string; upstream: string[]; cache?: string; archives?: string }) => {
+    .option('--keyring <file>', 'a keyring that may sign Releases, besides the Debian and Ubuntu archive keyrings in /usr/share/keyrings (repeatable)', collect, [])
+    .option('--drain <seconds>', 'on SIGTERM, how long responses under way may take before they are cut', '10')
+    .addHelpText('after', '\nPoint apt at it with: repro-sources rewrite --snapshot-base http://HOST:PORT/\nGET /healthz, GET /metrics (JSON; ?format=prometheus for Prometheus text). SIGTERM: finish in-flight responses (up to --drain seconds), then exit.')
+    .action(async (f: { listen: string; upstream: string[]; cache?: string; archives?: string; keyring: string[]; drain: string }) => {
+      const drainMs = Number(f.drain) * 1000;
+      if (!Number.isFinite(drainMs) || drainMs < 0) {
+        io.stderr.write(`repro-sources: --drain ${f.drain}: expected a number of seconds\n`);
+        return setExit(2);
+      }
+      const { existsSync } = await import('node:fs');
+      const missing = f.keyring.find((k) => !existsSync(k));
+      if (missing) {
+        io.stderr.write(`repro-sources: --keyring ${missing}: no such file\n`);
+        return setExit(2);
+      }
       const { startServe } = await import('../../serve/server.js');
       let store: import('../../oci/store.js').BlobStore | undefined;
       if (f.cache) {
@@ -23,6 +36,8 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
         listen: f.listen,
         upstreams: f.upstream,
         store,
+        keyrings: f.keyring,
+        drainMs,
         ...(f.archives ? { archives: f.archives.split(/[,\s]+/).filter(Boolean) } : {}),
         log: (l) => io.stderr.write(`${l}\n`),
       });
