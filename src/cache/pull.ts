@@ -2,7 +2,8 @@
  * cache pull: a .deb set from a store into a directory. Every name is checked before anything is
  * written; each blob streams into a temp file beside its final name while hashed and counted, and
  * is renamed only when digest and size match; a file already there with the right hash is
- * skipped. A download cut short is retried from the start, leaving no partial file.
+ * skipped. A download cut short is retried from the start, leaving no partial file; the .part
+ * files of a pull that was killed (their pid gone) are removed when the next pull starts.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { IntegrityError, ReproSourcesError } from '../errors.js';
 import { hashFile, writeAll } from '../fs/file-chunks.js';
+import { besidePattern, removeDeadLeftovers, tempNameBeside } from '../fs/process-temp.js';
 import { parseManifest, type DebLayer } from '../oci/manifest.js';
 import type { BlobStore } from '../oci/store.js';
 import { isRetryableError } from '../probe/retry-policy.js';
@@ -56,6 +58,7 @@ export async function pullDebs(store: BlobStore, dir: string, o: PullOptions = {
   const set = await readSet(store, o);
   for (const l of set.layers) checkSafeDebName(l.title, `${store.name}@${set.digest}`);
   await mkdir(dir, { recursive: true });
+  await removeDeadLeftovers(dir, besidePattern('part'));
   const progress: TransferProgress = { files: 0, totalFiles: set.layers.length, bytes: 0, totalBytes: set.layers.reduce((a, l) => a + l.size, 0) };
   let bytesReceived = 0;
   let bytesSkipped = 0;
@@ -93,7 +96,7 @@ export async function pullDebs(store: BlobStore, dir: string, o: PullOptions = {
 
 async function download(store: BlobStore, l: DebLayer, final: string, tries: number): Promise<number> {
   for (let attempt = 1; ; attempt++) {
-    const tmp = `${final}.${process.pid}.${Math.random().toString(36).slice(2)}.part`;
+    const tmp = tempNameBeside(final, 'part');
     try {
       const h = createHash('sha256');
       // Each chunk is hashed and written before the store reuses its buffer: synchronous writes

@@ -9,9 +9,14 @@
  * first snapshot and 2.0-1 in the second), indexes made with apt-ftparchive, InRelease
  * clearsigned with a throwaway gpg key whose public keyring (keyring.gpg) a test's apt trusts
  * through Signed-By. The snapshot server helper serves <root> with `dir: { root, archives }`.
+ *
+ * `{ byHash: true }` makes it like Debian's archive: `Acquire-By-Hash: yes` in the Release, which
+ * lists MD5Sum and SHA256 only, and a copy of every index under by-hash/{MD5Sum,SHA256}/<hash>
+ * beside it; the unversioned index files stay too.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDebs, type DebSpec } from './debs.js';
@@ -50,7 +55,12 @@ function run(cmd: string, args: string[], cwd: string, env: Record<string, strin
   return execFileSync(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
 }
 
-export async function buildSignedArchive(): Promise<SignedArchive> {
+export interface ArchiveOptions {
+  /** Debian's shape: Acquire-By-Hash with by-hash copies of every index. */
+  byHash?: boolean;
+}
+
+export async function buildSignedArchive(o: ArchiveOptions = {}): Promise<SignedArchive> {
   const root = await mkdtemp(join(tmpdir(), 'rs-archive-'));
   const gnupgHome = join(root, '.gnupg');
   await mkdir(gnupgHome, { mode: 0o700 });
@@ -82,14 +92,30 @@ export async function buildSignedArchive(): Promise<SignedArchive> {
           '-o', 'APT::FTPArchive::Release::Architectures=amd64',
           '-o', 'APT::FTPArchive::Release::Components=main',
           '-o', 'APT::FTPArchive::Release::Date=' + new Date(Date.UTC(+id.slice(0, 4), +id.slice(4, 6) - 1, +id.slice(6, 8))).toUTCString(),
+          ...(o.byHash ? ['-o', 'APT::FTPArchive::Release::Acquire-By-Hash=yes', '-o', 'APT::FTPArchive::Release::SHA1=false', '-o', 'APT::FTPArchive::Release::SHA512=false'] : []),
           'release', `dists/${suite}`,
         ], top);
         await writeFile(join(dist, 'Release'), release);
+        if (o.byHash) await addByHash(dist);
         run('gpg', ['--batch', '--yes', '--pinentry-mode', 'loopback', '--passphrase', '', '--clearsign', '-o', join(dist, 'InRelease'), join(dist, 'Release')], top, g);
       }
     }
   }
   return { root, keyring, archives, gnupgHome };
+}
+
+/** Copies every index of a dists/SUITE directory (but the Release files) to by-hash/{MD5Sum,SHA256}/<hash> beside it. */
+async function addByHash(dist: string): Promise<void> {
+  for (const entry of await readdir(dist, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || entry.parentPath === dist) continue;
+    const file = join(entry.parentPath, entry.name);
+    const bytes = await readFile(file);
+    for (const [algo, name] of [['md5', 'MD5Sum'], ['sha256', 'SHA256']] as const) {
+      const dir = join(entry.parentPath, 'by-hash', name);
+      await mkdir(dir, { recursive: true });
+      await copyFile(file, join(dir, createHash(algo).update(bytes).digest('hex')));
+    }
+  }
 }
 
 /** The official image's debian.sources shape, with the fixture keyring and a mirror host of our choosing. */
