@@ -25,6 +25,7 @@ export interface UpstreamAnswer {
 
 export interface Upstream {
   get(url: string, o?: { followRedirects?: boolean }): Promise<UpstreamAnswer>;
+  /** Ends every request still under way (serve calls it once its drain deadline has passed). */
   close(): Promise<void>;
 }
 
@@ -46,7 +47,7 @@ export function createUpstream(o: UpstreamOptions = {}): Upstream {
       };
     },
     async close() {
-      if (!o.dispatcher) await (dispatcher as Dispatcher).close();
+      if (!o.dispatcher) await (dispatcher as Dispatcher).destroy();
     },
   };
 }
