@@ -23,6 +23,7 @@ import { FetchError, Fetcher, type Expected, type Lease } from './fetch.js';
 import { Metrics } from './metrics.js';
 import { parseRequestPath, type ParsedRequest } from './paths.js';
 import { byHashTarget, releaseHashes, type ReleaseHashes } from './release-hashes.js';
+import { HotObjects } from './hot-objects.js';
 import { Resolutions } from './resolutions.js';
 import { send, streamOut } from './respond.js';
 import { CacheStore, fileTag } from './store-access.js';
@@ -42,6 +43,8 @@ export interface ServeOptions {
   keyrings?: readonly string[];
   /** Trust the Debian and Ubuntu keyrings under /usr/share/keyrings when present. @default true */
   defaultKeyrings?: boolean;
+  /** Small objects kept in memory after a store hit: total bytes, and the largest object. @default 64 MiB, 1 MiB */
+  memoryCache?: { bytes?: number; objectMax?: number };
   /** How long close() lets responses under way finish before cutting them. @default 10000 */
   drainMs?: number;
   retries?: number;
@@ -77,6 +80,7 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
   if (unsigned.length > 0) log(`repro-sources: serve: no keyring for ${unsigned.join(', ')}: their Releases are kept unchecked if whole and parseable (--keyring FILE adds one)`);
   /** Digests whose stored bytes were wrong and that the store could not forget: fetched again while this process runs. */
   const distrusted = new Set<string>();
+  const hot = new HotObjects(o.memoryCache?.bytes ?? 64 << 20, o.memoryCache?.objectMax ?? 1 << 20);
   const inFlight = new Set<Promise<unknown>>();
 
   /** archive/id/suite -> the Release files' bytes as kept (checked against the archive key before). */
@@ -247,6 +251,77 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
     return undefined;
   }
 
+  /**
+   * Answers from what is kept, checking the bytes: a small object is read and checked whole
+   * before a byte goes out (wrong bytes then never reach the client: the caller fetches the
+   * object again); a large one is checked as it streams, and a mismatch cuts the transfer.
+   * false: not kept (or not usable), the caller goes upstream.
+   */
+  async function hit(req: IncomingMessage, res: ServerResponse, path: string, sha256: string, size: number, started: number): Promise<boolean> {
+    const digest = `sha256:${sha256}`;
+    const onBytes = (n: number): void => {
+      metrics.bytesServed += n;
+    };
+    const warm = hot.get(digest);
+    if (warm) {
+      const outcome = await streamOut(req, res, size, Readable.from([warm]), { sha256, onBytes });
+      if (outcome === 'mismatch') hot.delete(digest);
+      if (outcome !== 'mismatch') metrics.recordHit(performance.now() - started);
+      return outcome !== 'mismatch' || res.headersSent;
+    }
+    const body = await cache.open(digest);
+    if (!body) return false;
+    if (size <= hot.maxObject) {
+      const chunks: Buffer[] = [];
+      let n = 0;
+      try {
+        for await (const c of body as AsyncIterable<Buffer>) {
+          n += c.length;
+          if (n > size) break;
+          chunks.push(c);
+        }
+      } catch {
+        metrics.storeErrors++;
+        return false;
+      }
+      body.destroy();
+      const bytes = Buffer.concat(chunks);
+      if (bytes.length !== size || createHash('sha256').update(bytes).digest('hex') !== sha256) {
+        await forgetStored(digest, path);
+        return false;
+      }
+      hot.set(digest, bytes);
+      await streamOut(req, res, size, Readable.from([bytes]), { sha256, onBytes });
+      metrics.recordHit(performance.now() - started);
+      return true;
+    }
+    const outcome = await streamOut(req, res, size, body, { sha256, onBytes });
+    if (outcome === 'mismatch') await forgetStored(digest, path);
+    else if (outcome === 'failed') metrics.storeErrors++;
+    else metrics.recordHit(performance.now() - started);
+    return true;
+  }
+
+  async function storedRight(digest: string): Promise<boolean> {
+    const body = await cache.open(digest);
+    if (!body) return false;
+    const h = createHash('sha256');
+    try {
+      for await (const c of body as AsyncIterable<Buffer>) h.update(c);
+    } catch {
+      return false;
+    }
+    return `sha256:${h.digest('hex')}` === digest;
+  }
+
+  /** Stored bytes that are not what their digest says: counted, dropped from the store, fetched again. */
+  async function forgetStored(digest: string, path: string): Promise<void> {
+    metrics.integrityFailures++;
+    distrusted.add(digest);
+    await cache.forget(digest);
+    log(`repro-sources: serve: the stored ${digest} (${path}) is not what its digest says: forgotten, fetched again`);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     metrics.requests++;
     const started = performance.now();
@@ -274,22 +349,7 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
     }
     const want = await expectationFor(parsed, id);
     const e = want?.expected;
-    if (want && e?.sha256 && e.size >= 0 && want.keep && !distrusted.has(`sha256:${e.sha256}`)) {
-      const digest = `sha256:${e.sha256}`;
-      const body = await cache.open(digest);
-      if (body) {
-        const outcome = await streamOut(req, res, e.size, body, { sha256: e.sha256, onBytes: (n) => (metrics.bytesServed += n) });
-        if (outcome === 'mismatch') {
-          // the client saw a failed transfer; the next request fetches the object again
-          metrics.integrityFailures++;
-          distrusted.add(digest);
-          await cache.forget(digest);
-          log(`repro-sources: serve: the stored ${digest} (${parsed.path}) is not what its digest says: forgotten, fetched again on the next request`);
-        } else if (outcome === 'failed') metrics.storeErrors++;
-        else metrics.recordHit(performance.now() - started);
-        return;
-      }
-    }
+    if (want && e?.sha256 && e.size >= 0 && want.keep && !distrusted.has(`sha256:${e.sha256}`) && (await hit(req, res, parsed.path, e.sha256, e.size, started))) return;
     metrics.misses++;
     // not listed in any index we know: passed through, never stored
     if (!want) metrics.unverified++;
@@ -297,7 +357,8 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
       ? async (l: Lease): Promise<void> => {
           if (want.indexFile) await keepIndex(parsed.archive, id, want.indexFile, l);
           else await cache.keep(l, parsed.path);
-          distrusted.delete(l.digest);
+          // a registry keeps its old data file on re-upload: trust the store again only once it reads back right
+          if (distrusted.has(l.digest) && (await storedRight(l.digest))) distrusted.delete(l.digest);
         }
       : want?.indexFile
         ? (l: Lease) => learnPackages(parsed.archive, id, want!.indexFile!, () => createReadStream(l.path)).catch(() => {})
