@@ -129,6 +129,28 @@ describe('serve: by-hash, like Debian', () => {
   });
 });
 
+describe('serve: .debs against their index', () => {
+  it('never keeps a .deb whose bytes differ from its Packages index: 502, and the right bytes once upstream sends them', async () => {
+    const layout = join(work, 'layout-deb');
+    const store = await openStore(parseReference(`oci-layout:${layout}`));
+    const s = await startServe({ ...serveOpts, upstreams: [upstream.debianBase], store });
+    expect((await get(`${s.url}debian/${SNAP1}/dists/bookworm/main/binary-amd64/Packages.xz`)).status).toBe(200);
+    const good = await readFile(join(archive.root, 'debian', SNAP1, HELLO));
+    const forged = Buffer.from(good);
+    forged[forged.length - 1]! ^= 1;
+    upstream.fault(/hello_1\.0-1_amd64\.deb$/, [{ status: 200, body: forged.toString('latin1') }]);
+    const r = await get(`${s.url}debian/${SNAP1}/${HELLO}`);
+    expect(r.status).toBe(502);
+    expect(await readdir(join(layout, 'blobs/sha256'))).not.toContain(sha256(forged));
+    expect(await readdir(join(layout, 'blobs/sha256'))).not.toContain(sha256(good));
+    expect(s.metrics.integrityFailures).toBe(1);
+    expect((await get(`${s.url}debian/${SNAP1}/${HELLO}`)).body.equals(good)).toBe(true);
+    expect(await readdir(join(layout, 'blobs/sha256'))).toContain(sha256(good));
+    await s.close();
+    await store.close();
+  });
+});
+
 describe('serve: roots of trust', () => {
   it('refuses an InRelease signed by another key (502, never kept), and serves the right one as soon as upstream is fixed', async () => {
     const home = join(work, 'other-gpg');
