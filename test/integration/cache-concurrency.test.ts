@@ -60,7 +60,7 @@ describe('oci-layout under parallel writers', () => {
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0]);
     expect(await tagsOf(layout)).toEqual(['t0', 't1', 't2', 't3', 't4', 't5']);
     expect((await readdir(layout)).filter((n) => n.endsWith('.lock') || n.endsWith('.tmp'))).toEqual([]);
-  });
+  }, 180_000);
 
   it('re-push repairs a blob corrupted in place (same size, one byte flipped)', async () => {
     const layout = join(work, 'repair');
@@ -106,7 +106,7 @@ describe('registry --merge under parallel writers', () => {
     const m = await store.getManifest({ tag: 'one' });
     expect(parseManifest(m!.bytes, to).layers.map((l) => l.title).sort()).toEqual(['alpha_1.0-1_amd64.deb', 'beta_1.0-1_amd64.deb', 'gamma_1.0-1_amd64.deb']);
     await store.close();
-  });
+  }, 180_000);
 });
 
 describe('kill -9 midway leaves nothing behind once run again', () => {

@@ -16,7 +16,7 @@ import { openStore, type BlobStore } from '../../src/oci/store.js';
 import { rewriteSources } from '../../src/rewrite/rewrite.js';
 import { startServe } from '../../src/serve/server.js';
 import { fileTag } from '../../src/serve/store-access.js';
-import { buildSignedArchive, debianSources, listDir, SNAP1, type SignedArchive } from '../helpers/archive.js';
+import { buildSignedArchive, debianSources, listDir, SEC1, SEC2, SNAP1, SNAP2, type SignedArchive } from '../helpers/archive.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { startSnapshotServer, type SnapshotServer } from '../helpers/snapshot-server.js';
 
@@ -105,7 +105,7 @@ describe('serve: by-hash, like Debian', () => {
     await b.close();
     await store.close();
     upstream = await startSnapshotServer({ dir: { root: archive.root, archives: archive.archives } });
-  });
+  }, 180_000);
 
   it('keeps a by-hash object whose bytes match its name, refuses one that does not, and keeps an MD5Sum name only through the SHA256 beside it', async () => {
     const layout = join(work, 'layout-bh');
@@ -146,6 +146,25 @@ describe('serve: .debs against their index', () => {
     expect(s.metrics.integrityFailures).toBe(1);
     expect((await get(`${s.url}debian/${SNAP1}/${HELLO}`)).body.equals(good)).toBe(true);
     expect(await readdir(join(layout, 'blobs/sha256'))).toContain(sha256(good));
+    await s.close();
+    await store.close();
+  });
+});
+
+describe('serve: Release tags under parallel requests', () => {
+  it('six Releases asked for at once into one layout are all kept', async () => {
+    const layout = join(work, 'layout-six');
+    const store = await openStore(parseReference(`oci-layout:${layout}`));
+    const s = await startServe({ ...serveOpts, upstreams: [upstream.debianBase], store });
+    const paths = [
+      ...[SNAP1, SNAP2].flatMap((id) => ['bookworm', 'bookworm-updates'].map((suite) => `debian/${id}/dists/${suite}/InRelease`)),
+      ...[SEC1, SEC2].map((id) => `debian-security/${id}/dists/bookworm-security/InRelease`),
+    ];
+    const answers = await Promise.all(paths.map((p) => get(`${s.url}${p}`)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as { manifests: { annotations: Record<string, string> }[] };
+    const tags = index.manifests.map((m) => m.annotations['org.opencontainers.image.ref.name']).sort();
+    expect(tags).toEqual(paths.map((p) => { const [a, id, ...rest] = p.split('/'); return fileTag('r', a!, id!, rest.join('/')); }).sort());
     await s.close();
     await store.close();
   });
