@@ -146,6 +146,16 @@ describe('serve: .debs against their index', () => {
     expect(s.metrics.integrityFailures).toBe(1);
     expect((await get(`${s.url}debian/${SNAP1}/${HELLO}`)).body.equals(good)).toBe(true);
     expect(await readdir(join(layout, 'blobs/sha256'))).toContain(sha256(good));
+    // the failed fetch's temp file went with it, the good one's when its reader finished
+    const own = (await readdir(tmpdir())).filter((n) => n.startsWith(`repro-sources-serve-${process.pid}-`));
+    expect(own.length).toBeGreaterThan(0);
+    let left: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      left = (await Promise.all(own.map((d) => readdir(join(tmpdir(), d)).catch(() => [] as string[])))).flat();
+      if (left.length === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(left).toEqual([]);
     await s.close();
     await store.close();
   });
@@ -191,6 +201,23 @@ describe('serve: roots of trust', () => {
     expect(good.body.equals(await readFile(join(archive.root, 'debian', SNAP1, 'dists/bookworm/InRelease')))).toBe(true);
     expect(await aptInstall('trust-after', s.url, ['hello'])).toEqual(['hello_1.0-1_amd64.deb', 'libhello1_1.0-1_amd64.deb']);
     expect(s.metrics.integrityFailures).toBe(2);
+
+    // Release with Release.gpg: the detached signature is checked the same way
+    const detached = execFileSync('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--armor', '--detach-sign', '-o', '-', release], { env: g });
+    upstream.fault(/bookworm-updates\/Release\.gpg$/, [{ status: 200, body: detached.toString() }]);
+    const updates = `${s.url}debian/${SNAP1}/dists/bookworm-updates/Release`;
+    expect((await get(updates)).status).toBe(502);
+    // the archive has no Release.gpg of its own: with a keyring, a Release without one is not kept either
+    expect((await get(`${updates}.gpg`)).status).toBe(502);
+    const home2 = { ...process.env, GNUPGHOME: archive.gnupgHome };
+    const updatesRelease = join(archive.root, 'debian', SNAP1, 'dists/bookworm-updates/Release');
+    const sig = execFileSync('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--armor', '--detach-sign', '-o', '-', updatesRelease], { env: home2 });
+    upstream.fault(/bookworm-updates\/Release\.gpg$/, [{ status: 200, body: sig.toString() }]);
+    const fixed = await get(updates);
+    expect(fixed.status).toBe(200);
+    expect(fixed.body.equals(await readFile(updatesRelease))).toBe(true);
+    expect((await get(`${updates}.gpg`)).body.equals(sig)).toBe(true);
+    expect(s.metrics.integrityFailures).toBe(4);
     await s.close();
     await store.close();
   });
