@@ -5,7 +5,8 @@
  * against the archive's key (trust.ts), indexes (by path or by-hash name) against their Release,
  * .debs against the Packages index of their snapshot. A kept object is checked again while it
  * streams out. The parts: paths.ts (what a request is), upstream.ts + fetch.ts (getting and
- * checking), store-access.ts (keeping), resolutions.ts (time -> id), respond.ts (answers).
+ * checking), trust.ts + indexes.ts (Releases and the hashes they and Packages list),
+ * store-access.ts (keeping), resolutions.ts (time -> id), respond.ts (answers).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -14,19 +15,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { readParagraphBatches } from '../deb822/reader.js';
 import { processTempDir } from '../fs/process-temp.js';
 import type { BlobStore } from '../oci/store.js';
 import { ARCHIVES, archiveInfo } from '../snapshot/archives.js';
-import { decompress } from '../update/index-fetch.js';
 import { FetchError, Fetcher, type Expected, type Lease } from './fetch.js';
 import { Metrics } from './metrics.js';
 import { parseRequestPath, type ParsedRequest } from './paths.js';
-import { byHashTarget, releaseHashes, type ReleaseHashes } from './release-hashes.js';
+import { createIndexes } from './indexes.js';
+import { byHashTarget } from './release-hashes.js';
 import { HotObjects } from './hot-objects.js';
 import { Resolutions } from './resolutions.js';
 import { send, streamOut } from './respond.js';
-import { CacheStore, fileTag } from './store-access.js';
+import { CacheStore } from './store-access.js';
 import { Trust } from './trust.js';
 import { createUpstream } from './upstream.js';
 
@@ -60,8 +60,6 @@ export interface ServeHandle {
   close(): Promise<void>;
 }
 
-type PoolHashes = Map<string, { sha256: string; size: number }>;
-
 export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
   const metrics = new Metrics();
   const log = o.log ?? (() => {});
@@ -83,155 +81,17 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
   const hot = new HotObjects(o.memoryCache?.bytes ?? 64 << 20, o.memoryCache?.objectMax ?? 1 << 20);
   const inFlight = new Set<Promise<unknown>>();
 
-  /** archive/id/suite -> the Release files' bytes as kept (checked against the archive key before). */
-  const releaseFiles = new Map<string, Promise<Map<string, Buffer>>>();
-  const memo = <T>(m: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> => {
-    let p = m.get(key);
-    if (!p) {
-      p = make();
-      p.catch(() => m.delete(key));
-      m.set(key, p);
-    }
-    return p;
-  };
-
-  /**
-   * The checked Release files of a suite, InRelease or Release + Release.gpg (whichever file was
-   * asked for decides which). Not found upstream: absent from the map. Refused: a 502 error, and
-   * nothing kept, so the next request asks upstream again.
-   */
-  const releaseSet = (archive: string, id: string, suite: string, file: string): Promise<Map<string, Buffer>> =>
-    memo(releaseFiles, `${archive}/${id}/${suite}/${file === 'InRelease' ? 'InRelease' : 'Release'}`, async () => {
-      const names = file === 'InRelease' ? ['InRelease'] : ['Release', 'Release.gpg'];
-      const out = new Map<string, Buffer>();
-      const kept = await Promise.all(names.map((n) => cache.getNamed(fileTag('r', archive, id, `dists/${suite}/${n}`))));
-      if (kept.every((k) => k !== undefined)) {
-        names.forEach((n, i) => out.set(n, kept[i]!.bytes));
-        return out;
-      }
-      for (const n of names) {
-        const bytes = await fetchSmall(archive, id, `dists/${suite}/${n}`);
-        if (bytes) out.set(n, bytes);
-      }
-      const main = out.get(names[0]!);
-      if (!main) return out;
-      const why = await trust.refuse(archive, names[0] as 'InRelease' | 'Release', main, out.get('Release.gpg'));
-      if (why) {
-        metrics.integrityFailures++;
-        throw new FetchError(502, `${archive}/${id}/dists/${suite}/${names[0]}: ${why}`);
-      }
-      for (const [n, bytes] of out) await cache.putNamed(fileTag('r', archive, id, `dists/${suite}/${n}`), 'application/vnd.repro-sources.snapshot-file.v1', { bytes, title: n, path: `${archive}/${id}/dists/${suite}/${n}` });
-      return out;
-    });
-
-  /** A small file from upstream into memory; undefined when no upstream has it. */
-  const fetchSmall = async (archive: string, id: string, path: string): Promise<Buffer | undefined> => {
-    let lease: Lease;
-    try {
-      lease = await fetcher.fetch(archive, id, encodePath(path), undefined);
-    } catch (e) {
-      if (e instanceof FetchError && e.status === 404) return undefined;
-      throw e;
-    }
-    try {
-      const chunks: Buffer[] = [];
-      for await (const c of createReadStream(lease.path)) chunks.push(c as Buffer);
-      return Buffer.concat(chunks);
-    } finally {
-      lease.release();
-    }
-  };
-
-  /** What the suite's checked Release lists, or undefined when there is none to trust. */
-  const hashesMemo = new Map<string, Promise<ReleaseHashes | undefined>>();
-  const suiteHashes = (archive: string, id: string, suite: string): Promise<ReleaseHashes | undefined> =>
-    memo(hashesMemo, `${archive}/${id}/${suite}`, async () => {
-      for (const file of ['InRelease', 'Release']) {
-        const set = await releaseSet(archive, id, suite, file).catch(() => undefined);
-        const bytes = set?.get(file);
-        if (bytes) return releaseHashes(bytes.toString('utf8'));
-      }
-      return undefined;
-    });
-
-  /** archive/id -> pool file name -> hash, from the Packages indexes this process has read. */
-  const poolHashes = new Map<string, PoolHashes>();
-  const learnPackages = async (archive: string, id: string, file: string, open: () => Readable): Promise<void> => {
-    const m = /(?:^|\/)Packages(\.gz|\.xz)?$/.exec(file);
-    if (!m) return;
-    const key = `${archive}/${id}`;
-    const map = poolHashes.get(key) ?? new Map();
-    poolHashes.set(key, map);
-    const src = decompress(open(), m[1] ?? '', file);
-    for await (const batch of readParagraphBatches(src, { fields: new Set(['Filename', 'SHA256', 'Size']) })) {
-      for (const p of batch) {
-        const name = p.get('Filename');
-        const sha = p.get('SHA256');
-        if (name && sha) map.set(name, { sha256: sha, size: Number(p.get('Size') ?? -1) });
-      }
-    }
-  };
-
-  /** Reads the Packages indexes of every suite of archive/id this process knows a Release of (once per suite). */
-  const learned = new Map<string, Promise<void>>();
-  const learnFromReleases = async (archive: string, id: string): Promise<void> => {
-    const prefix = `${archive}/${id}/`;
-    const jobs: Promise<void>[] = [];
-    for (const [key, p] of [...hashesMemo]) {
-      if (!key.startsWith(prefix)) continue;
-      jobs.push(memo(learned, key, () => learnSuite(archive, id, key.slice(prefix.length), p)));
-    }
-    await Promise.all(jobs);
-  };
-
-  const learnSuite = async (archive: string, id: string, suite: string, p: Promise<ReleaseHashes | undefined>): Promise<void> => {
-    const info = await p.catch(() => undefined);
-    if (!info) return;
-    const dirs = new Map<string, string[]>();
-    for (const [file, l] of info.byPath) {
-      const m = /^(.*binary-[^/]+)\/Packages(\.gz|\.xz)?$/.exec(file);
-      if (m && l.sha256) dirs.set(m[1]!, [...(dirs.get(m[1]!) ?? []), file]);
-    }
-    for (const variants of dirs.values()) {
-      // one the store has (apt fetched it through a serve), else .gz from upstream
-      const rank = (f: string): number => (f.endsWith('.gz') ? 2 : f.endsWith('.xz') ? 0 : 1);
-      variants.sort((x, y) => rank(y) - rank(x));
-      let fromStore = false;
-      for (const v of variants) {
-        const l = info.byPath.get(v)!;
-        const body = distrusted.has(`sha256:${l.sha256}`) ? undefined : await cache.open(`sha256:${l.sha256}`);
-        if (!body) continue;
-        const chunks: Buffer[] = [];
-        for await (const c of body) chunks.push(c as Buffer);
-        const bytes = Buffer.concat(chunks);
-        if (createHash('sha256').update(bytes).digest('hex') !== l.sha256) continue;
-        await learnPackages(archive, id, v, () => Readable.from([bytes])).catch(() => {});
-        fromStore = true;
-        break;
-      }
-      if (fromStore) continue;
-      const file = variants[0]!;
-      const l = info.byPath.get(file)!;
-      const lease = await fetcher.fetch(archive, id, encodePath(`dists/${suite}/${file}`), { sha256: l.sha256!, size: l.size }, (own) => keepIndex(archive, id, file, own)).catch(() => undefined);
-      lease?.release();
-    }
-  };
-
-  /** A checked index: kept, and its packages learnt. */
-  const keepIndex = async (archive: string, id: string, file: string, l: Lease): Promise<void> => {
-    await cache.keep(l, file);
-    await learnPackages(archive, id, file, () => createReadStream(l.path)).catch(() => {});
-  };
+  const indexes = createIndexes({ fetcher, cache, trust, metrics, distrusted });
 
   /** What the object must be, from the Release or a Packages index; `keep` says it may be stored. */
   async function expectationFor(req: ParsedRequest, id: string): Promise<{ expected: Expected; keep: boolean; indexFile?: string } | undefined> {
     const w = req.what;
     if (w.kind === 'index') {
-      const l = (await suiteHashes(req.archive, id, w.suite))?.byPath.get(w.file);
+      const l = (await indexes.suiteHashes(req.archive, id, w.suite))?.byPath.get(w.file);
       return l?.sha256 ? { expected: { sha256: l.sha256, size: l.size }, keep: true, indexFile: w.file } : undefined;
     }
     if (w.kind === 'by-hash') {
-      const rh = await suiteHashes(req.archive, id, w.suite);
+      const rh = await indexes.suiteHashes(req.archive, id, w.suite);
       const target = rh && byHashTarget(rh, w.dir, w.algo, w.hash);
       if (target) return { expected: { sha256: target.sha256, size: target.size, ...(w.algo === 'SHA512' ? { sha512: w.hash } : {}) }, keep: true, indexFile: target.path };
       // not in the Release: the name alone says what the bytes are; only a sha256 name can be kept by it
@@ -240,12 +100,7 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
       return undefined;
     }
     if (w.kind === 'pool') {
-      let h = poolHashes.get(`${req.archive}/${id}`)?.get(w.file);
-      if (!h) {
-        // the indexes may have come from the store, or before a restart: read them again
-        await learnFromReleases(req.archive, id);
-        h = poolHashes.get(`${req.archive}/${id}`)?.get(w.file);
-      }
+      const h = await indexes.poolHash(req.archive, id, w.file);
       return h ? { expected: { sha256: h.sha256, size: h.size }, keep: true } : undefined;
     }
     return undefined;
@@ -342,7 +197,7 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
     }
     const w = parsed.what;
     if (w.kind === 'release') {
-      const bytes = (await releaseSet(parsed.archive, id, w.suite, w.file)).get(w.file);
+      const bytes = (await indexes.releaseSet(parsed.archive, id, w.suite, w.file)).get(w.file);
       if (!bytes) return send(res, 404, 'not found\n');
       await streamOut(req, res, bytes.length, Readable.from([bytes]), { onBytes: (n) => (metrics.bytesServed += n) });
       return;
@@ -355,13 +210,13 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
     if (!want) metrics.unverified++;
     const keep = want && want.keep && cache.enabled
       ? async (l: Lease): Promise<void> => {
-          if (want.indexFile) await keepIndex(parsed.archive, id, want.indexFile, l);
+          if (want.indexFile) await indexes.keepIndex(parsed.archive, id, want.indexFile, l);
           else await cache.keep(l, parsed.path);
           // a registry keeps its old data file on re-upload: trust the store again only once it reads back right
           if (distrusted.has(l.digest) && (await storedRight(l.digest))) distrusted.delete(l.digest);
         }
       : want?.indexFile
-        ? (l: Lease) => learnPackages(parsed.archive, id, want!.indexFile!, () => createReadStream(l.path)).catch(() => {})
+        ? (l: Lease) => indexes.learnPackages(parsed.archive, id, want!.indexFile!, () => createReadStream(l.path)).catch(() => {})
         : undefined;
     let lease: Lease;
     try {
@@ -410,11 +265,6 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
       await rm(tmpDir, { recursive: true, force: true });
     },
   };
-}
-
-/** A decoded path back into a URL path (each segment encoded, slashes kept). */
-function encodePath(path: string): string {
-  return path.split('/').map(encodeURIComponent).join('/');
 }
 
 export function splitListen(listen: string): [string, number] {
