@@ -143,6 +143,8 @@ class ParagraphAccumulator {
   private bytes: Buffer | undefined;
   private readonly keepList: readonly string[] | undefined;
   private needles: string[] | undefined;
+  /** Per wanted field: whether it was last found nearer its paragraph's end than its start. */
+  private nearEnd: boolean[] | undefined;
   private readonly emit: (p: Paragraph) => void;
 
   constructor(options: ReadOptions, emit: (p: Paragraph) => void) {
@@ -175,6 +177,7 @@ class ParagraphAccumulator {
     const keep = this.keepList;
     if (keep === undefined || this.current !== undefined || hasTrickyLine(text)) return false;
     const needles = (this.needles ??= keep.map((k) => `\n${k}:`));
+    const nearEnd = (this.nearEnd ??= keep.map(() => false));
     // Where each needle occurs next (at or after where it was last searched from): a field
     // missing from most paragraphs is then searched for once, not once per paragraph.
     const next = keep.map(() => -1);
@@ -191,8 +194,18 @@ class ParagraphAccumulator {
       for (let i = 0; i < keep.length; i++) {
         const key = keep[i]!;
         let at = -1;
+        let backward = false;
         if (text.startsWith(key, pos) && text.charCodeAt(pos + key.length) === 58) {
           at = pos;
+        } else if (nearEnd[i]) {
+          // Last seen near its paragraph's end (SHA256 in Packages): a search back from the end
+          // reads a line or two, where one from the start would read the whole paragraph again.
+          backward = true;
+          const hit = text.lastIndexOf(needles[i]!, end - 1);
+          if (hit >= pos) at = hit + 1;
+          // missing here: back to searching forwards, so a long run of paragraphs without it is
+          // not searched back through again and again
+          else nearEnd[i] = false;
         } else {
           if (next[i]! < from) {
             const hit = text.indexOf(needles[i]!, from - 1);
@@ -207,6 +220,7 @@ class ParagraphAccumulator {
           }
         }
         if (at < 0) continue;
+        const found = at;
         let s = at + key.length + 1;
         let e = text.indexOf('\n', s);
         if (e < 0 || e > end) e = end;
@@ -225,7 +239,8 @@ class ParagraphAccumulator {
           value = value.length > 0 ? `${value}\n${cont}` : cont;
         }
         (p ??= new Map()).set(key, value);
-        if (e + 1 > from) from = Math.min(e + 1, end);
+        if (found !== pos) nearEnd[i] = end - e < found - pos;
+        if (!backward && e + 1 > from) from = Math.min(e + 1, end);
       }
       if (p !== undefined) this.emit(p);
       pos = end;
@@ -321,25 +336,15 @@ class ParagraphAccumulator {
 /**
  * CR, a comment line, or a line of only blanks (a paragraph separator the fast path can't
  * see). Each is looked for with a native search for something rare in indexes ('#', a tab, a
- * line starting with a space), then checked: a walk over every line costs twice as much.
+ * blank before a newline), then checked: a walk over every line costs twice as much. Text
+ * with a line that merely ends in a blank goes to the line scanner too (rare, and never wrong).
  */
 function hasTrickyLine(text: string): boolean {
-  if (text.includes('\r') || text.includes('\t')) return true;
+  if (text.includes('\r') || text.includes('\t') || text.includes(' \n') || text.charCodeAt(0) === 32) return true;
   for (let i = text.indexOf('#'); i >= 0; i = text.indexOf('#', i + 1)) {
     if (i === 0 || text.charCodeAt(i - 1) === 10) return true;
   }
-  if (text.charCodeAt(0) === 32 && isBlankTail(text, 0)) return true;
-  for (let i = text.indexOf('\n '); i >= 0; i = text.indexOf('\n ', i + 2)) {
-    if (isBlankTail(text, i + 1)) return true;
-  }
   return false;
-}
-
-/** Whether the line at start holds only blanks. */
-function isBlankTail(text: string, start: number): boolean {
-  let i = start;
-  while (isBlank(text.charCodeAt(i))) i++;
-  return i >= text.length || text.charCodeAt(i) === 10;
 }
 
 function isAsciiRange(text: string, from: number, to: number): boolean {
