@@ -54,8 +54,10 @@ const common = {
   plugins: [inlineTemplates, noCommanderChildProcess],
   logLevel: 'warning',
 };
-// Some dependencies call require(); give the ESM output one.
-const requireShim = "import { createRequire as __rsCreateRequire } from 'node:module'; const require = __rsCreateRequire(import.meta.url);";
+// Some dependencies call require(); give the ESM output one, made on first use: createRequire
+// costs a few milliseconds of path work per chunk at every start, and most chunks never call it.
+const requireShim =
+  "import { createRequire as __rsCreateRequire } from 'node:module'; let __rsRequire; const require = (id) => (__rsRequire ??= __rsCreateRequire(import.meta.url))(id);";
 
 // chunk names carry content hashes: clear out the chunks of earlier builds
 rmSync('dist/split', { recursive: true, force: true });
