@@ -1,6 +1,6 @@
 // The deb822 paragraph reader on a ~50 MB Packages index, as a ratio to grep-dctrl reading the
 // same file and selecting the same fields (whole processes, hyperfine medians, same run).
-// Goal: at most 2x. The index is this machine's real bookworm main amd64 list (decompressed
+// Goal: at most 1.2x, peak RSS at most 64 MB. The index is this machine's real bookworm main amd64 list (decompressed
 // with apt-helper) when present, else PACKAGES=<file>.
 //   npm run build && node bench/deb822.mjs
 import { execFileSync } from 'node:child_process';

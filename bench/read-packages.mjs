@@ -6,5 +6,5 @@ import { fileChunks } from '../dist/fs/file-chunks.js';
 
 const fields = new Set(['Package', 'Version', 'Architecture', 'SHA256']);
 let paragraphs = 0;
-for await (const batch of readParagraphBatches(fileChunks(process.argv[2]), { fields })) for (const p of batch) if (p.has('Package')) paragraphs++;
+for await (const batch of readParagraphBatches(fileChunks(process.argv[2], 256 << 10, { reuse: true }), { fields })) for (const p of batch) if (p.has('Package')) paragraphs++;
 if (process.argv[3] === '--print') console.log(paragraphs, `${Math.round(process.memoryUsage().rss / 1e6)} MB RSS`);

@@ -1,6 +1,6 @@
 // Startup cost of the CLI: `snapshot` and `rewrite --stdout` as a ratio to `node -e 0`
-// (median of hyperfine runs, same machine, same run). Goal: at most 1.5x.
-//   npm run build && node bench/startup.mjs
+// (median of hyperfine runs, same machine, same run), no compile cache. Goal: at most 1.5x.
+//   npm run build && NODE_DISABLE_COMPILE_CACHE=1 node bench/startup.mjs
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,11 +1,14 @@
-// Two esbuild outputs of the CLI, both with every dependency inlined:
-// - dist/repro-sources.mjs: one file, for Dockerfiles that bind-mount it into an image with no
-//   node_modules (templates/).
-// - dist/split/: the bin's build, split at the lazy command imports so a command loads only its
-//   own code: startup is most of what `snapshot` and `rewrite` cost.
+// Two packagings of one esbuild build of the CLI, every dependency inlined, split at the lazy
+// command imports so that a command loads only its own code (startup is most of what `snapshot`
+// and `rewrite` cost):
+// - dist/split/: the bin's, one file per chunk.
+// - dist/repro-sources.mjs: the same chunks in one file, for Dockerfiles that bind-mount it into
+//   an image with no node_modules (templates/). The chunks are string literals, which V8 only
+//   scans, and a synchronous module hook (module.registerHooks, Node 22.15+) serves them as
+//   modules when first imported: a start compiles the chunks its command needs, not all 680 KB.
 import { build } from 'esbuild';
 import { readdir, readFile } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 
 // src/generate/templates.ts reads templates/ from disk; the builds carry the text instead.
 const inlineTemplates = {
@@ -51,15 +54,11 @@ const common = {
   plugins: [inlineTemplates, noCommanderChildProcess],
   logLevel: 'warning',
 };
-// Some dependencies call require(); give the ESM output one.
-const requireShim = "import { createRequire as __rsCreateRequire } from 'node:module'; const require = __rsCreateRequire(import.meta.url);";
+// Some dependencies call require(); give the ESM output one, made on first use: createRequire
+// costs a few milliseconds of path work per chunk at every start, and most chunks never call it.
+const requireShim =
+  "import { createRequire as __rsCreateRequire } from 'node:module'; let __rsRequire; const require = (id) => (__rsRequire ??= __rsCreateRequire(import.meta.url))(id);";
 
-await build({
-  ...common,
-  entryPoints: ['src/cli/bundle-entry.ts'],
-  outfile: 'dist/repro-sources.mjs',
-  banner: { js: `#!/usr/bin/env node\n${requireShim}` },
-});
 // chunk names carry content hashes: clear out the chunks of earlier builds
 rmSync('dist/split', { recursive: true, force: true });
 await build({
@@ -70,3 +69,52 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   banner: { js: requireShim },
 });
+
+const chunks = {};
+for (const name of readdirSync('dist/split', { recursive: true })) {
+  if (name.endsWith('.js')) chunks[name.split('\\').join('/')] = readFileSync(`dist/split/${name}`, 'utf8');
+}
+// The chunks live at file URLs under a directory that does not exist (repro-sources.mjs.d/): the
+// requireShim's createRequire(import.meta.url) and stack traces then work as in dist/split/. Their
+// text rides in line comments after the loader ("//@name", then each line behind "//"), which V8
+// skips faster than it reads string literals; the loader reads its own file once for them.
+let carried = '';
+for (const [name, text] of Object.entries(chunks)) {
+  // esbuild writes ASCII: no CR, U+2028 or U+2029 could end a line comment early
+  if (/[\r\u2028\u2029]/.test(text)) throw new Error(`${name}: a line terminator a line comment can't carry`);
+  carried += `//@${name}\n${text.replace(/\n$/, '').split('\n').map((l) => `//${l}`).join('\n')}\n`;
+}
+const loader = `#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { registerHooks } from 'node:module';
+const BASE = new URL('./repro-sources.mjs.d/', import.meta.url).href;
+let chunks;
+function chunk(name) {
+  if (chunks === undefined) {
+    chunks = new Map();
+    const text = readFileSync(new URL(import.meta.url), 'latin1');
+    for (const part of text.slice(text.indexOf('\\n//@') + 4).split('\\n//@')) {
+      const nl = part.indexOf('\\n');
+      chunks.set(part.slice(0, nl), part.slice(nl + 1).replace(/^\\/\\//gm, ''));
+    }
+  }
+  return chunks.get(name);
+}
+registerHooks({
+  resolve(specifier, context, next) {
+    if (specifier.startsWith(BASE)) return { url: specifier, shortCircuit: true };
+    if (context.parentURL?.startsWith(BASE) && specifier.startsWith('.')) return { url: new URL(specifier, context.parentURL).href, shortCircuit: true };
+    return next(specifier, context);
+  },
+  load(url, context, next) {
+    const source = url.startsWith(BASE) ? chunk(url.slice(BASE.length)) : undefined;
+    return source === undefined ? next(url, context) : { format: 'module', source, shortCircuit: true };
+  },
+});
+const { main, tuneProcess } = await import(BASE + 'main.js');
+const argv = process.argv.slice(2);
+await tuneProcess(argv);
+process.exitCode = await main(argv);
+${carried}`;
+writeFileSync('dist/repro-sources.mjs', loader);
+chmodSync('dist/repro-sources.mjs', 0o755);

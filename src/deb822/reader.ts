@@ -142,95 +142,111 @@ class ParagraphAccumulator {
   /** When scanning bytes: the chunk the latin1 text was made from (offsets match 1:1). */
   private bytes: Buffer | undefined;
   private readonly keepList: readonly string[] | undefined;
-  private needles: string[] | undefined;
+  private readonly keys: WantedKeys | undefined;
   private readonly emit: (p: Paragraph) => void;
 
   constructor(options: ReadOptions, emit: (p: Paragraph) => void) {
     this.keepList = options.fields ? [...options.fields] : undefined;
+    const names = this.keepList;
+    if (names !== undefined) {
+      this.keys = {
+        names,
+        bytes: names.map((k) => Buffer.from(k)),
+        needles: names.map((k) => Buffer.from(`\n${k}:`)),
+        nearEnd: names.map(() => false),
+      };
+    }
     this.emit = emit;
   }
 
   /**
-   * Whole lines of bytes (whole paragraphs when endsParagraph). They are scanned as latin1 (one byte, one char: the cheapest string
-   * V8 can make and search) and values are decoded as UTF-8 from the same offsets.
+   * Whole lines of bytes (whole paragraphs when endsParagraph). Wanted fields of whole
+   * paragraphs are picked out of the bytes themselves; anything else is scanned as latin1 text
+   * (one byte, one char: the cheapest string V8 can make and search) whose values are decoded
+   * as UTF-8 from the same offsets.
    */
   feedBytes(bytes: Buffer, endsParagraph: boolean, last = false): void {
+    if (endsParagraph && this.keys !== undefined && this.current === undefined && !hasTrickyLine(bytes)) {
+      this.wholeParagraphs(bytes, this.keys);
+      return;
+    }
     this.bytes = bytes;
     const text = (bytes as unknown as FastSlices).latin1Slice(0, bytes.length);
-    if (!endsParagraph || !this.wholeParagraphs(text)) {
-      const done = this.lines(text);
-      // the last line of a file without a final newline
-      if (last && done < text.length) this.line(text, done, text.charCodeAt(text.length - 1) === 13 ? text.length - 1 : text.length);
-    }
+    const done = this.lines(text);
+    // the last line of a file without a final newline
+    if (last && done < text.length) this.line(text, done, text.charCodeAt(text.length - 1) === 13 ? text.length - 1 : text.length);
     this.bytes = undefined;
   }
 
   /**
-   * The fast path for picking a few fields out of a big index: per paragraph, one native
-   * search per wanted field instead of JS work per line. Only for text that starts at a
-   * paragraph and has nothing the search would misread (CR, comments, blank-looking lines);
-   * returns false to leave such text to the line scanner.
+   * The fast path for picking a few fields out of a big index, on bytes that start at a
+   * paragraph and have nothing the search would misread (CR, comments, blank-looking lines):
+   * per paragraph, one native search for its end and at most one per wanted field, and no
+   * string but the values.
    */
-  private wholeParagraphs(text: string): boolean {
-    const keep = this.keepList;
-    if (keep === undefined || this.current !== undefined || hasTrickyLine(text)) return false;
-    const needles = (this.needles ??= keep.map((k) => `\n${k}:`));
+  private wholeParagraphs(b: Buffer, keys: WantedKeys): void {
+    const { names, bytes, needles, nearEnd } = keys;
     // Where each needle occurs next (at or after where it was last searched from): a field
     // missing from most paragraphs is then searched for once, not once per paragraph.
-    const next = keep.map(() => -1);
-    const n = text.length;
+    const next = names.map(() => -1);
+    const n = b.length;
     let pos = 0;
     while (pos < n) {
-      while (pos < n && text.charCodeAt(pos) === 10) pos++;
+      while (pos < n && b[pos] === 10) pos++;
       if (pos >= n) break;
-      const sep = text.indexOf('\n\n', pos);
+      const sep = b.indexOf(PARAGRAPH_END, pos);
       const end = sep < 0 ? n : sep + 1;
       let p: Paragraph | undefined;
-      // Indexes keep their fields in one order: look for each wanted field after the last one found.
+      // Indexes keep their fields in one order: look for each wanted field after the last one
+      // found from the start.
       let from = pos;
-      for (let i = 0; i < keep.length; i++) {
-        const key = keep[i]!;
+      for (let i = 0; i < names.length; i++) {
+        const key = bytes[i]!;
         let at = -1;
-        if (text.startsWith(key, pos) && text.charCodeAt(pos + key.length) === 58) {
+        let backward = false;
+        if (startsWithKey(b, pos, key)) {
           at = pos;
+        } else if (nearEnd[i]) {
+          // Last seen near its paragraph's end (SHA256 in Packages): a search back from the end
+          // reads a line or two, where one from the start would read the whole paragraph again.
+          backward = true;
+          const hit = b.lastIndexOf(needles[i]!, end - 1);
+          if (hit >= pos) at = hit + 1;
+          // missing here: back to searching forwards, so a long run of paragraphs without it is
+          // not searched back through again and again
+          else nearEnd[i] = false;
         } else {
           if (next[i]! < from) {
-            const hit = text.indexOf(needles[i]!, from - 1);
+            // (a negative offset would count from the end of the buffer)
+            const hit = b.indexOf(needles[i]!, from > 0 ? from - 1 : 0);
             next[i] = hit < 0 ? n : hit;
           }
           if (next[i]! + 1 < end) at = next[i]! + 1;
           else if (from > pos) {
             // out of order: before the field found last (a bounded search)
             const base = pos > 0 ? pos - 1 : 0;
-            const hit = text.slice(base, from).indexOf(needles[i]!);
+            const hit = b.subarray(base, from).indexOf(needles[i]!);
             if (hit >= 0) at = base + hit + 1;
           }
         }
         if (at < 0) continue;
-        let s = at + key.length + 1;
-        let e = text.indexOf('\n', s);
-        if (e < 0 || e > end) e = end;
-        while (s < e && isBlank(text.charCodeAt(s))) s++;
-        let v = e;
-        while (v > s && isBlank(text.charCodeAt(v - 1))) v--;
-        let value = this.slice(text, s, v);
+        const found = at;
+        let e = lineEnd(b, at + key.length + 1, end);
+        let value = decodeTrimmed(b, at + key.length + 1, e, true);
         // folded value: continuation lines start with a blank
-        while (e + 1 < end && isBlank(text.charCodeAt(e + 1))) {
+        while (e + 1 < end && isBlank(b[e + 1]!)) {
           at = e + 2;
-          e = text.indexOf('\n', at);
-          if (e < 0 || e > end) e = end;
-          v = e;
-          while (v > at && isBlank(text.charCodeAt(v - 1))) v--;
-          const cont = this.slice(text, at, v);
+          e = lineEnd(b, at, end);
+          const cont = decodeTrimmed(b, at, e, false);
           value = value.length > 0 ? `${value}\n${cont}` : cont;
         }
-        (p ??= new Map()).set(key, value);
-        if (e + 1 > from) from = Math.min(e + 1, end);
+        (p ??= new Map()).set(names[i]!, value);
+        if (found !== pos) nearEnd[i] = end - e < found - pos;
+        if (!backward && e + 1 > from) from = Math.min(e + 1, end);
       }
       if (p !== undefined) this.emit(p);
       pos = end;
     }
-    return true;
   }
 
   feed(chunk: string, final: boolean): void {
@@ -318,29 +334,79 @@ class ParagraphAccumulator {
   }
 }
 
+/** The wanted fields, as the byte scan looks for them. */
+interface WantedKeys {
+  names: readonly string[];
+  bytes: Buffer[];
+  /** "\nName:" */
+  needles: Buffer[];
+  /** Per field: whether it was last found nearer its paragraph's end than its start. */
+  nearEnd: boolean[];
+}
+
 /**
  * CR, a comment line, or a line of only blanks (a paragraph separator the fast path can't
- * see). Each is looked for with a native search for something rare in indexes ('#', a tab, a
- * line starting with a space), then checked: a walk over every line costs twice as much.
+ * see). Each is looked for with a native search for something rare in indexes (CR, a tab, '#',
+ * a blank before a newline), then checked: a walk over every line costs twice as much. Bytes
+ * with a line that merely ends in a blank go to the line scanner too (rare, and never wrong).
  */
-function hasTrickyLine(text: string): boolean {
-  if (text.includes('\r') || text.includes('\t')) return true;
-  for (let i = text.indexOf('#'); i >= 0; i = text.indexOf('#', i + 1)) {
-    if (i === 0 || text.charCodeAt(i - 1) === 10) return true;
-  }
-  if (text.charCodeAt(0) === 32 && isBlankTail(text, 0)) return true;
-  for (let i = text.indexOf('\n '); i >= 0; i = text.indexOf('\n ', i + 2)) {
-    if (isBlankTail(text, i + 1)) return true;
+function hasTrickyLine(b: Buffer): boolean {
+  if (b[0] === 32 || b.indexOf(13) >= 0 || b.indexOf(9) >= 0 || b.indexOf(BLANK_END) >= 0) return true;
+  for (let i = b.indexOf(35); i >= 0; i = b.indexOf(35, i + 1)) {
+    if (i === 0 || b[i - 1] === 10) return true;
   }
   return false;
 }
 
-/** Whether the line at start holds only blanks. */
-function isBlankTail(text: string, start: number): boolean {
-  let i = start;
-  while (isBlank(text.charCodeAt(i))) i++;
-  return i >= text.length || text.charCodeAt(i) === 10;
+const BLANK_END = Buffer.from(' \n');
+
+function startsWithKey(b: Buffer, pos: number, key: Buffer): boolean {
+  const k = key.length;
+  if (b[pos + k] !== 58) return false;
+  for (let j = 0; j < k; j++) if (b[pos + j] !== key[j]) return false;
+  return true;
 }
+
+/** Where the line at `from` ends: its newline, or `end`. */
+function lineEnd(b: Buffer, from: number, end: number): number {
+  let e = from;
+  while (e < end && b[e] !== 10) e++;
+  return e;
+}
+
+/**
+ * The text of b[from, to) without trailing blanks (and leading ones with trimStart); ASCII
+ * (most values) is decoded as latin1, the cheaper copy.
+ */
+function decodeTrimmed(b: Buffer, from: number, to: number, trimStart: boolean): string {
+  let s = from;
+  let e = to;
+  if (trimStart) while (s < e && isBlank(b[s]!)) s++;
+  while (e > s && isBlank(b[e - 1]!)) e--;
+  let ascii = true;
+  for (let i = s; i < e; i++) {
+    if (b[i]! > 127) {
+      ascii = false;
+      break;
+    }
+  }
+  if (!ascii) return (b as unknown as FastSlices).utf8Slice(s, e);
+  const len = e - s;
+  if (len === 0) return '';
+  if (len > 16) return (b as unknown as FastSlices).latin1Slice(s, e);
+  // Short values repeat (Architecture, Priority, many Versions): a hit costs a compare in JS
+  // instead of a call into C++ and a new string.
+  const slot = (len * 31 + b[s]! * 7 + b[e - 1]!) & 255;
+  const seen = SHORT_VALUES[slot];
+  if (seen !== undefined && seen.length === len) {
+    let i = 0;
+    while (i < len && seen.charCodeAt(i) === b[s + i]) i++;
+    if (i === len) return seen;
+  }
+  return (SHORT_VALUES[slot] = (b as unknown as FastSlices).latin1Slice(s, e));
+}
+
+const SHORT_VALUES: (string | undefined)[] = new Array(256).fill(undefined);
 
 function isAsciiRange(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (text.charCodeAt(i) > 127) return false;
