@@ -1,0 +1,104 @@
+/**
+ * The package set of a request, resolved by this machine's apt in an isolated state: `update`
+ * fetches and verifies the indexes (InRelease against the Signed-By keys, every index against
+ * its InRelease), `install --print-uris` resolves the dependencies without downloading a .deb,
+ * and the records of the chosen files are read from the indexes apt has just verified, for
+ * their versions, sizes and sha256.
+ */
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readParagraphBatches } from '../deb822/reader.js';
+import { createIsolatedApt, findApt } from '../apt/isolated-apt.js';
+import { IntegrityError, ReproSourcesError, UsageError } from '../errors.js';
+import { decompress } from '../update/index-fetch.js';
+import { lockedDependencies } from './depends.js';
+import type { LockedArchive, LockedPackage } from './lockfile.js';
+import { renderSources } from './sources.js';
+
+export interface ResolveInput {
+  packages: readonly string[];
+  archives: readonly LockedArchive[];
+  /** The first is apt's native architecture. */
+  architectures: readonly string[];
+  signal?: AbortSignal;
+}
+
+const FIELDS: ReadonlySet<string> = new Set(['Package', 'Version', 'Architecture', 'Source', 'Filename', 'Size', 'SHA256', 'Depends', 'Pre-Depends', 'Provides']);
+
+/** One line of `install --print-uris`: 'URL' FILE SIZE HASH. */
+export function parseInstallUris(stdout: string): { url: string; size: number }[] {
+  const out: { url: string; size: number }[] = [];
+  for (const line of stdout.split('\n')) {
+    const m = /^'([^']+)' \S+ (\d+) /.exec(line);
+    if (m) out.push({ url: m[1]!, size: Number(m[2]) });
+  }
+  return out;
+}
+
+export async function resolvePackages(i: ResolveInput): Promise<LockedPackage[]> {
+  if (i.packages.length === 0) throw new UsageError('PKG', 'name at least one package');
+  for (const p of i.packages) if (p.startsWith('-')) throw new UsageError(p, 'not a package name');
+  await findApt('apt-get');
+  const dir = await mkdtemp(join(tmpdir(), 'repro-sources-lock-'));
+  try {
+    const [arch, ...foreign] = i.architectures;
+    const apt = await createIsolatedApt({
+      dir,
+      sources: { 'lock.sources': renderSources(i.archives) },
+      ...(arch ? { arch } : {}),
+      foreignArchitectures: foreign,
+      // indexes kept as plain files, read below
+      config: 'Acquire::GzipIndexes "false";',
+    });
+    const opts = i.signal ? { signal: i.signal } : {};
+    const up = await apt.check(['update', '-q'], opts);
+    // apt exits 0 when a repository could not be used (W: lines): a lock from part of the
+    // sources would be a wrong lock
+    const warn = up.stderr.split('\n').find((l) => /^(W|E|Err):/.test(l));
+    if (warn) throw new ReproSourcesError('APT', 'apt-get update', warn, { exitCode: 1 });
+    const r = await apt.check(['install', '--print-uris', '-qq', '--no-install-recommends', '-y', ...i.packages], opts);
+    const wanted = new Map(parseInstallUris(r.stdout).map((u) => [u.url, u]));
+    const targets = await apt.run(['indextargets', '--format', '$(FILENAME)\t$(REPO_URI)', 'Created-By: Packages'], opts);
+    const found = new Map<string, Map<string, string>>();
+    for (const line of targets.stdout.split('\n')) {
+      const [file, repo] = line.split('\t');
+      if (!file || !repo || found.size === wanted.size) continue;
+      if (!(await stat(file).then((s) => s.isFile(), () => false))) continue;
+      const ext = /\.(gz|xz)$/.exec(file)?.[0] ?? '';
+      for await (const batch of readParagraphBatches(decompress(createReadStream(file, { highWaterMark: 1 << 20 }), ext, file), { fields: FIELDS })) {
+        for (const p of batch) {
+          const url = `${repo}${p.get('Filename') ?? ''}`;
+          if (wanted.has(url) && !found.has(url)) found.set(url, p);
+        }
+      }
+    }
+    const records = [...wanted.values()].map((u) => {
+      const p = found.get(u.url);
+      if (!p) throw new ReproSourcesError('APT', u.url, 'apt chose this file, but no index apt verified lists it');
+      const size = Number(p.get('Size'));
+      const sha256 = p.get('SHA256');
+      if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) throw new ReproSourcesError('APT', u.url, 'its index record has no SHA256');
+      if (size !== u.size) throw new IntegrityError(u.url, `${size} bytes (the index)`, `${u.size} bytes (apt)`);
+      return { u, p, size, sha256 };
+    });
+    const deps = lockedDependencies(records.map(({ p }) => ({ name: p.get('Package')!, depends: [p.get('Pre-Depends'), p.get('Depends')].filter(Boolean).join(', '), provides: p.get('Provides') })));
+    return records.map(({ u, p, size, sha256 }) => {
+      const name = p.get('Package')!;
+      return {
+        name,
+        version: p.get('Version')!,
+        architecture: p.get('Architecture')!,
+        source: (p.get('Source') ?? name).split(/\s/)[0]!,
+        filename: p.get('Filename')!,
+        url: u.url,
+        size,
+        sha256,
+        depends: deps.get(name) ?? [],
+      };
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
