@@ -138,6 +138,8 @@ export async function checkLock(o: CheckOptions): Promise<CheckResult> {
 export interface BumpLockOptions {
   /** Path of the lockfile; rewritten atomically unless dryRun. */
   file: string;
+  /** How the summary names the file. @default file */
+  name?: string;
   /** latest, an epoch, or a snapshot id. */
   to: string;
   snapshotBase?: string | undefined;
@@ -175,5 +177,5 @@ export async function bumpLock(o: BumpLockOptions): Promise<BumpLockResult> {
   const bytes = serializeLockfile(after);
   const changed = bytes !== serializeLockfile(before);
   if (changed && !o.dryRun) await writeFileAtomic(o.file, bytes);
-  return { before, after, diff, changed, markdown: bumpLockMarkdown(o.file, diff, before, after) };
+  return { before, after, diff, changed, markdown: bumpLockMarkdown(o.name ?? o.file, diff, before, after) };
 }
