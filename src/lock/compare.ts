@@ -3,7 +3,7 @@
  * packages changed (any of version, file, size, hash), added and removed. Pure.
  */
 import { compareVersions } from '../update/packages-diff.js';
-import { comparePackages, type Lockfile, type LockedPackage } from './lockfile.js';
+import { comparePackages, locateUrl, type Lockfile, type LockedPackage } from './lockfile.js';
 
 export interface LockedChange {
   name: string;
@@ -30,11 +30,13 @@ export interface LockDiff {
   same: boolean;
 }
 
-const COMPARED = ['version', 'filename', 'url', 'size', 'sha256', 'source', 'depends'] as const;
+// not url and filename: a package whose file did not change keeps the URL of the snapshot it
+// was first locked at (bump keeps it), and the lock still matches as long as the bytes do
+const COMPARED = ['version', 'size', 'sha256', 'source', 'depends'] as const;
 
 /** The archive of a locked package: the one whose URL its URL starts with. */
 export function archiveOf(lock: Lockfile, p: LockedPackage): string {
-  return lock.request.archives.find((a) => p.url.startsWith(a.url))?.name ?? '?';
+  return locateUrl(lock, p.url)?.archive.name ?? '?';
 }
 
 export function diffLocks(before: Lockfile, after: Lockfile): LockDiff {

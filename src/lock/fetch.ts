@@ -17,7 +17,7 @@ import { isRetryableError } from '../probe/retry-policy.js';
 import { checkSafeDebName } from '../cache/deb-file.js';
 import type { TransferProgress } from '../cache/push.js';
 import { createDownloader, DownloadStatusError, type Downloader } from './download.js';
-import { localName, type Lockfile, type LockedPackage } from './lockfile.js';
+import { localName, locateUrl, type Lockfile, type LockedPackage } from './lockfile.js';
 
 export interface FetchLockedOptions {
   lockfile: Lockfile;
@@ -48,10 +48,8 @@ export interface FetchLockedResult {
 export function rebase(lockfile: Lockfile, p: LockedPackage, base: string | undefined): string {
   if (base === undefined) return p.url;
   const b = base.endsWith('/') ? base : `${base}/`;
-  for (const a of lockfile.request.archives) {
-    const at = a.url.indexOf(`/${a.name}/${a.snapshot}/`);
-    if (at >= 0 && p.url.startsWith(a.url)) return `${b}${a.url.slice(at + 1)}${p.url.slice(a.url.length)}`;
-  }
+  const at = locateUrl(lockfile, p.url);
+  if (at) return `${b}${at.archive.name}/${at.snapshot}/${at.path}`;
   throw new ReproSourcesError('INPUT', p.url, 'no archive of the lock holds this URL: cannot move it to --snapshot-base', { exitCode: 2 });
 }
 

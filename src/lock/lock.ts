@@ -16,7 +16,7 @@ import type { Distro } from '../snapshot/archives.js';
 import { textToBytes } from '../sources/text.js';
 import { timeToId } from '../update/diff.js';
 import { bumpLockMarkdown, diffLocks, renderLockDiff, type LockDiff } from './compare.js';
-import { LOCKFILE_VERSION, parseLockfile, serializeLockfile, type Lockfile } from './lockfile.js';
+import { LOCKFILE_VERSION, locateUrl, parseLockfile, serializeLockfile, type Lockfile } from './lockfile.js';
 import { resolvePackages } from './resolve.js';
 import { lockedArchive, repositoriesOf, repositoriesOfLock, type Repository } from './sources.js';
 
@@ -172,7 +172,18 @@ export async function bumpLock(o: BumpLockOptions): Promise<BumpLockResult> {
   } else id = timeToId(o.to, '--to');
   if (!isSnapshotId(id)) throw new UsageError(`--to ${o.to}`, 'not a time');
   const req = before.request;
-  const after = await resolveRequest({ packages: req.packages, distro: req.distro, codename: req.codename, id, architectures: req.architectures, repos, snapshotBase: o.snapshotBase, signal: o.signal });
+  const fresh = await resolveRequest({ packages: req.packages, distro: req.distro, codename: req.codename, id, architectures: req.architectures, repos, snapshotBase: o.snapshotBase, signal: o.signal });
+  // a package whose file is the same keeps its entry (the older snapshot still serves it): the
+  // lock's diff in review shows only what changed
+  const old = new Map(before.packages.map((p) => [`${p.name}\t${p.architecture}`, p]));
+  const after: Lockfile = {
+    ...fresh,
+    packages: fresh.packages.map((p) => {
+      const was = old.get(`${p.name}\t${p.architecture}`);
+      const same = was && was.version === p.version && was.sha256 === p.sha256 && was.size === p.size && locateUrl(fresh, was.url) !== undefined;
+      return same ? { ...p, url: was.url, filename: was.filename } : p;
+    }),
+  };
   const diff = diffLocks(before, after);
   const bytes = serializeLockfile(after);
   const changed = bytes !== serializeLockfile(before);

@@ -172,3 +172,22 @@ export function parseLockfile(text: string, file = '<lockfile>'): Lockfile {
 export function localName(p: Pick<LockedPackage, 'name' | 'version' | 'architecture'>): string {
   return debFileName({ package: p.name, version: p.version, architecture: p.architecture });
 }
+
+/**
+ * Where a locked URL lies: the archive of the request it belongs to, the snapshot it names (an
+ * unchanged package keeps the URL of the older snapshot it was first locked at) and the path
+ * below that snapshot.
+ */
+export function locateUrl(lock: Lockfile, url: string): { archive: LockedArchive; snapshot: string; path: string } | undefined {
+  for (const a of lock.request.archives) {
+    const at = a.url.indexOf(`/${a.name}/${a.snapshot}/`);
+    if (at < 0) continue;
+    const head = a.url.slice(0, at + a.name.length + 2);
+    const subdir = a.url.slice(head.length + a.snapshot.length + 1);
+    if (!url.startsWith(head)) continue;
+    const m = /^(\d{8}T\d{6}Z)\//.exec(url.slice(head.length));
+    const path = url.slice(head.length + 17);
+    if (m && path.startsWith(subdir)) return { archive: a, snapshot: m[1]!, path };
+  }
+  return undefined;
+}
