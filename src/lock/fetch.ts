@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { IntegrityError, ReproSourcesError } from '../errors.js';
@@ -27,6 +27,8 @@ export interface FetchLockedOptions {
   store?: BlobStore | undefined;
   /** Replaces the snapshot service base of the lock's URLs (e.g. a local `serve`). */
   snapshotBase?: string | undefined;
+  /** After the fetch, remove the .deb files of `to` the lock does not name (a cache mount shared by builds of other locks). */
+  prune?: boolean;
   /** @default 8 */
   concurrency?: number;
   /** Tries per file on a broken connection or a 5xx. @default 3 */
@@ -40,6 +42,8 @@ export interface FetchLockedResult {
   fromNetwork: number;
   /** Already in the directory with the right bytes. */
   kept: number;
+  /** .deb files removed by prune. */
+  pruned: number;
   bytesReceived: number;
   ms: number;
 }
@@ -66,7 +70,7 @@ export async function fetchLocked(o: FetchLockedOptions): Promise<FetchLockedRes
   const urls = pkgs.map((p) => rebase(o.lockfile, p, o.snapshotBase));
   await mkdir(o.to, { recursive: true });
   const progress: TransferProgress = { files: 0, totalFiles: pkgs.length, bytes: 0, totalBytes: pkgs.reduce((a, p) => a + p.size, 0) };
-  const r: FetchLockedResult = { files: pkgs.length, fromCache: 0, fromNetwork: 0, kept: 0, bytesReceived: 0, ms: 0 };
+  const r: FetchLockedResult = { files: pkgs.length, fromCache: 0, fromNetwork: 0, kept: 0, pruned: 0, bytesReceived: 0, ms: 0 };
   const limit = pLimit(o.concurrency ?? 8);
   const net = createDownloader();
   // After a failure no new download starts, and the error waits for those under way to finish
@@ -103,6 +107,14 @@ export async function fetchLocked(o: FetchLockedOptions): Promise<FetchLockedRes
     net.close();
   }
   if (failure) throw failure.error;
+  if (o.prune) {
+    for (const n of await readdir(o.to)) {
+      if (n.endsWith('.deb') && !names.has(n)) {
+        await rm(join(o.to, n), { force: true });
+        r.pruned++;
+      }
+    }
+  }
   r.ms = Math.round(performance.now() - started);
   return r;
 }

@@ -6,6 +6,7 @@ interface Flags {
   cache?: string;
   snapshotBase?: string;
   concurrency: string;
+  prune?: boolean;
   plainHttp?: boolean;
   json?: boolean;
 }
@@ -18,6 +19,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .requiredOption('--to <dir>', 'directory to write the .debs to')
     .option('--cache <ref>', 'take the files from this OCI cache first (oci://HOST/REPO or oci-layout:DIR)')
     .option('--snapshot-base <url>', "fetch from this snapshot service (e.g. a local serve) instead of the lock's")
+    .option('--prune', 'then remove the .deb files of DIR the lock does not name (DIR on a cache mount shared with other locks)')
     .option('--concurrency <n>', 'downloads at once', '8')
     .option('--plain-http', 'talk plain HTTP to a cache registry that is not on loopback')
     .option('--json', 'print one JSON document')
@@ -39,10 +41,10 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
       }
       const bar = progressBar(io, !f.json);
       try {
-        const r = await fetchLocked({ lockfile, to: resolve(io.cwd, f.to), store, snapshotBase: f.snapshotBase, concurrency, onProgress: (p) => bar.update(p) });
+        const r = await fetchLocked({ lockfile, to: resolve(io.cwd, f.to), store, snapshotBase: f.snapshotBase, prune: f.prune === true, concurrency, onProgress: (p) => bar.update(p) });
         bar.done();
         if (f.json) io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-        else io.stderr.write(`repro-sources: fetched ${r.files} files into ${f.to}: ${r.fromCache} from the cache, ${r.fromNetwork} from the network, ${r.kept} already there; ${formatBytes(r.bytesReceived)} received, ${(r.ms / 1000).toFixed(1)} s\n`);
+        else io.stderr.write(`repro-sources: fetched ${r.files} files into ${f.to}: ${r.fromCache} from the cache, ${r.fromNetwork} from the network, ${r.kept} already there${r.pruned > 0 ? `, ${r.pruned} others removed` : ''}; ${formatBytes(r.bytesReceived)} received, ${(r.ms / 1000).toFixed(1)} s\n`);
       } finally {
         await store?.close();
       }
