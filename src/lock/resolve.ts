@@ -5,14 +5,13 @@
  * and the records of the chosen files are read from the indexes apt has just verified, for
  * their versions, sizes and sha256.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readParagraphBatches } from '../deb822/reader.js';
 import { createIsolatedApt, findApt } from '../apt/isolated-apt.js';
 import { IntegrityError, ReproSourcesError, UsageError } from '../errors.js';
-import { decompress } from '../update/index-fetch.js';
 import { lockedDependencies } from './depends.js';
 import type { LockedArchive, LockedPackage } from './lockfile.js';
 import { renderSources } from './sources.js';
@@ -27,12 +26,15 @@ export interface ResolveInput {
 
 const FIELDS: ReadonlySet<string> = new Set(['Package', 'Version', 'Architecture', 'Source', 'Filename', 'Size', 'SHA256', 'Depends', 'Pre-Depends', 'Provides']);
 
-/** One line of `install --print-uris`: 'URL' FILE SIZE HASH. */
+/**
+ * One line of `install --print-uris`: 'URL' FILE SIZE HASH. apt quotes the URL ("+" as %2b,
+ * "~" as %7e): the URL returned is unquoted, as the index's Filename reads.
+ */
 export function parseInstallUris(stdout: string): { url: string; size: number }[] {
   const out: { url: string; size: number }[] = [];
   for (const line of stdout.split('\n')) {
     const m = /^'([^']+)' \S+ (\d+) /.exec(line);
-    if (m) out.push({ url: m[1]!, size: Number(m[2]) });
+    if (m) out.push({ url: decodeURIComponent(m[1]!), size: Number(m[2]) });
   }
   return out;
 }
@@ -60,17 +62,21 @@ export async function resolvePackages(i: ResolveInput): Promise<LockedPackage[]>
     if (warn) throw new ReproSourcesError('APT', 'apt-get update', warn, { exitCode: 1 });
     const r = await apt.check(['install', '--print-uris', '-qq', '--no-install-recommends', '-y', ...i.packages], opts);
     const wanted = new Map(parseInstallUris(r.stdout).map((u) => [u.url, u]));
-    const targets = await apt.run(['indextargets', '--format', '$(FILENAME)\t$(REPO_URI)', 'Created-By: Packages'], opts);
+    // the Packages lists apt fetched and verified, per archive (`apt-get indextargets` would
+    // say too, at the price of building apt's whole cache once more)
+    const lists = (await readdir(apt.listsDir)).filter((n) => n.endsWith('_Packages')).sort();
     const found = new Map<string, Map<string, string>>();
-    for (const line of targets.stdout.split('\n')) {
-      const [file, repo] = line.split('\t');
-      if (!file || !repo || found.size === wanted.size) continue;
-      if (!(await stat(file).then((s) => s.isFile(), () => false))) continue;
-      const ext = /\.(gz|xz)$/.exec(file)?.[0] ?? '';
-      for await (const batch of readParagraphBatches(decompress(createReadStream(file, { highWaterMark: 1 << 20 }), ext, file), { fields: FIELDS })) {
-        for (const p of batch) {
-          const url = `${repo}${p.get('Filename') ?? ''}`;
-          if (wanted.has(url) && !found.has(url)) found.set(url, p);
+    const read = new Set<string>();
+    for (const a of i.archives) {
+      const prefix = `${listFilePrefix(a.url)}dists_`;
+      for (const name of lists.filter((n) => n.startsWith(prefix))) {
+        if (found.size === wanted.size || read.has(name)) continue;
+        read.add(name);
+        for await (const batch of readParagraphBatches(createReadStream(join(apt.listsDir, name), { highWaterMark: 1 << 20 }), { fields: FIELDS })) {
+          for (const p of batch) {
+            const url = `${a.url}${p.get('Filename') ?? ''}`;
+            if (wanted.has(url) && !found.has(url)) found.set(url, p);
+          }
         }
       }
     }
@@ -101,4 +107,18 @@ export async function resolvePackages(i: ResolveInput): Promise<LockedPackage[]>
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The start of the names apt gives the lists of a repository (apt's URItoFileName): the URI
+ * without scheme and credentials, some characters %-quoted, "/" as "_".
+ */
+export function listFilePrefix(uri: string): string {
+  const bare = uri.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/^[^/@]*@/, '');
+  let out = '';
+  for (const ch of bare) {
+    const c = ch.codePointAt(0)!;
+    out += c <= 0x20 || c >= 0x7f || '\\|{}[]<>"^~_=!@#$%&*'.includes(ch) ? `%${c.toString(16).padStart(2, '0')}` : ch;
+  }
+  return out.replace(/\//g, '_');
 }

@@ -5,6 +5,7 @@ import { bumpLockMarkdown, diffLocks, renderLockDiff } from '../../src/lock/comp
 import { debPurl, toCycloneDx } from '../../src/lock/sbom.js';
 import { rebase } from '../../src/lock/fetch.js';
 import { renderSources, repositoriesOfLock } from '../../src/lock/sources.js';
+import { listFilePrefix, parseInstallUris } from '../../src/lock/resolve.js';
 
 const BASE = 'http://snapshot.example/archive/debian/20240101T000000Z/';
 const pkg = (name: string, version: string, extra: Partial<LockedPackage> = {}): LockedPackage => ({
@@ -167,5 +168,18 @@ describe('CycloneDX', () => {
         { ref: purl('libz1', '1.2-3'), dependsOn: [] },
       ],
     });
+  });
+});
+
+describe('reading apt', () => {
+  it('unquotes the URLs of install --print-uris', () => {
+    expect(parseInstallUris("'http://127.0.0.1:1/debian/20240101T000000Z/pool/main/g/gcc-12/gcc-12-base_12.2.0-14%2bdeb12u1_amd64.deb' gcc-12-base_12.2.0-14+deb12u1_amd64.deb 37456 MD5Sum:0123\n")).toEqual([
+      { url: 'http://127.0.0.1:1/debian/20240101T000000Z/pool/main/g/gcc-12/gcc-12-base_12.2.0-14+deb12u1_amd64.deb', size: 37456 },
+    ]);
+  });
+
+  it('names a repository\'s lists as apt does', () => {
+    expect(listFilePrefix('http://127.0.0.1:37021/debian/20240101T000000Z/')).toBe('127.0.0.1:37021_debian_20240101T000000Z_');
+    expect(listFilePrefix('https://user:pw@snapshot.example/my_repo~x/')).toBe('snapshot.example_my%5frepo%7ex_');
   });
 });
