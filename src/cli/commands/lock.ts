@@ -7,14 +7,14 @@ interface Flags extends TimeFlags {
   root?: string;
   distro?: string;
   codename?: string;
-  arch: string[];
+  arch?: string[];
   snapshotBase?: string;
   output?: string;
   check?: string;
   json?: boolean;
 }
 
-const collect = (v: string, acc: string[]): string[] => [...acc, v];
+const collect = (v: string, acc: string[] | undefined): string[] => [...(acc ?? []), v];
 
 export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => void): void {
   const cmd = program
@@ -24,7 +24,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .option('--root <dir>', "use this root's sources files, pinned to the snapshot (the root is only read)")
     .addOption(distroOption())
     .option('--codename <name>', 'with --distro: generate the sources for this release')
-    .option('--arch <arch>', 'architecture (repeat for several; the first is native; default: amd64)', collect, [])
+    .option('--arch <arch>', 'architecture (repeat for several; the first is native; default: amd64)', collect)
     .option('--snapshot-base <url>', 'snapshot service base URL')
     .option('-o, --output <file>', 'where to write the lock', 'repro-sources.lock.json')
     .option('--check <file>', 'resolve the lock\'s request again: exit 0 when it still matches, 1 (and what differs) when not')
