@@ -56,9 +56,9 @@ export async function resolvePackages(i: ResolveInput): Promise<LockedPackage[]>
     });
     const opts = i.signal ? { signal: i.signal } : {};
     const up = await apt.check(['update', '-q'], opts);
-    // apt exits 0 when a repository could not be used (W: lines): a lock from part of the
-    // sources would be a wrong lock
-    const warn = up.stderr.split('\n').find((l) => /^(W|E|Err):/.test(l));
+    // apt exits 0 when a repository could not be used (an index not fetched, a bad signature):
+    // a lock from part of the sources would be a wrong lock
+    const warn = up.stderr.split('\n').find((l) => /^(E|Err):|^W: (Failed to fetch|Some index files failed|GPG error|The repository)/.test(l));
     if (warn) throw new ReproSourcesError('APT', 'apt-get update', warn, { exitCode: 1 });
     const r = await apt.check(['install', '--print-uris', '-qq', '--no-install-recommends', '-y', ...i.packages], opts);
     const wanted = new Map(parseInstallUris(r.stdout).map((u) => [u.url, u]));

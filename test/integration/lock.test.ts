@@ -117,6 +117,18 @@ describe('lock', () => {
     await expect(readFile(out)).rejects.toThrow(/ENOENT/);
   });
 
+  it('a suite the snapshot lacks is exit 1 with apt\'s reason, not a lock of the rest', async () => {
+    const partial = join(work, 'partial-root');
+    await mkdir(join(partial, 'etc/apt/sources.list.d'), { recursive: true });
+    await copyFile(join(root, 'etc/os-release'), join(partial, 'etc/os-release'));
+    await writeFile(join(partial, 'etc/apt/sources.list.d/debian.sources'), debianSources(archive.keyring).replace('Suites: bookworm bookworm-updates', 'Suites: bookworm bookworm-backports'));
+    const out = join(work, 'partial.lock.json');
+    const r = await runCli(['lock', 'hello', '--root', partial, '--epoch', EPOCH, '-o', out], { env: env() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^repro-sources: apt-get update -q: failed with exit 100: .*bookworm-backports Release' does not have a Release file\.\n$/);
+    await expect(readFile(out)).rejects.toThrow(/ENOENT/);
+  });
+
   it('bad input is exit 2, one line', async () => {
     const r = await runCli(['lock', '--root', root, '--epoch', EPOCH], { env: env() });
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: 'repro-sources: lock: name at least one package (or --check FILE)\n' });
