@@ -7,13 +7,17 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Ajv } from 'ajv';
 import { buildSignedArchive, debianSources, SEC1, SEC2, SNAP1, SNAP2, type SignedArchive } from '../helpers/archive.js';
 import { startSnapshotServer, type SnapshotServer } from '../helpers/snapshot-server.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { cleanEnv, PROJECT_ROOT, runCli } from '../helpers/cli.js';
+import { cleanEnv, PROJECT_ROOT, runCli as run, type CliOptions } from '../helpers/cli.js';
 import { parseLockfile, type Lockfile } from '../../src/lock/lockfile.js';
+
+// each test resolves with real apt several times; on a loaded two-core machine one run can take 30 s
+vi.setConfig({ testTimeout: 300_000 });
+const runCli = (args: readonly string[], opts: CliOptions = {}) => run(args, { timeoutMs: 150_000, ...opts });
 
 let archive: SignedArchive;
 let server: SnapshotServer;
@@ -249,7 +253,8 @@ describe('fetch', () => {
 
 describe('bump of a lock', () => {
   it('moves hello to 2.0-1 with its new sha256, leaves libhello1 alone, and prints a summary naming hello', async () => {
-    const file = join(work, 'bump.lock.json');
+    // named as the user likes: told apart from a sources file by its content
+    const file = join(work, 'F');
     await copyFile(lockFile, file);
     const before = parseLockfile(await readFile(file, 'utf8'));
     const r = await runCli(['bump', file, '--to', '20240215T000000Z'], { env: env() });

@@ -15,9 +15,9 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .action(async (files: string[], f: { to: string; snapshotBase?: string; dryRun?: boolean; json?: boolean; maxStaleness: string }) => {
       if (files.length === 0) throw new UsageError('bump', 'name the files that hold pins');
       // a lockfile is bumped by re-resolving its request (src/lock)
-      if (files.some((p) => /\.lock(\.json)?$/.test(p))) {
-        const { runBumpLock } = await import('../../lock/bump-cli.js');
-        setExit(await runBumpLock(files, { to: f.to, snapshotBase: f.snapshotBase ?? io.env.SNAPSHOT_ARCHIVE_BASE, dryRun: f.dryRun === true, json: f.json === true }, io));
+      const lockfiles = await import('../../lock/bump-cli.js');
+      if (await lockfiles.namesLockfile(files, io)) {
+        setExit(await lockfiles.runBumpLock(files, { to: f.to, snapshotBase: f.snapshotBase ?? io.env.SNAPSHOT_ARCHIVE_BASE, dryRun: f.dryRun === true, json: f.json === true }, io));
         return;
       }
       const { bump } = await import('../../update/bump.js');
