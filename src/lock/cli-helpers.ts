@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { CliIo, ExitCode } from '../cli/io.js';
-import { readLockfile } from './lock.js';
+import { readLockfile } from './read.js';
 import { checkDirHoldsLock, readDebNames, warmLocked } from './locked-set.js';
 
 export async function warmLockCli(packages: readonly string[], file: string, f: { to: string; tag?: string | undefined; snapshotBase?: string | undefined; json: boolean }, io: CliIo): Promise<ExitCode> {

@@ -3,8 +3,7 @@
  * architectures) resolved to the exact files apt would install, at the exact snapshot each
  * archive holds for that time.
  */
-import { readFile } from 'node:fs/promises';
-import { ReproSourcesError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { generateSources } from '../generate/generate.js';
 import { loadTemplate } from '../generate/templates.js';
@@ -18,6 +17,7 @@ import { timeToId } from '../update/diff.js';
 import { bumpLockMarkdown, diffLocks, renderLockDiff, type LockDiff } from './compare.js';
 import { LOCKFILE_VERSION, locateUrl, parseLockfile, serializeLockfile, type Lockfile } from './lockfile.js';
 import { resolvePackages } from './resolve.js';
+import { readLockfile } from './read.js';
 import { lockedArchive, repositoriesOf, repositoriesOfLock, type Repository } from './sources.js';
 
 export interface LockOptions {
@@ -91,14 +91,6 @@ async function resolveRequest(r: Request): Promise<Lockfile> {
   } finally {
     await dispatcher.close();
   }
-}
-
-/** Reads and checks a lockfile; a missing or malformed one is bad input (exit 2). */
-export async function readLockfile(path: string): Promise<Lockfile> {
-  const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new ReproSourcesError('INPUT', path, e.code === 'ENOENT' ? 'no such file' : `cannot read: ${e.code ?? e.message}`);
-  });
-  return parseLockfile(text, path);
 }
 
 export interface CheckOptions {

@@ -25,7 +25,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .option('--json', 'print one JSON document')
     .action(async (file: string, f: Flags) => {
       const [{ readLockfile }, { fetchLocked }, { resolve }, { progressBar, formatBytes }, { UsageError }] = await Promise.all([
-        import('../../lock/lock.js'),
+        import('../../lock/read.js'),
         import('../../lock/fetch.js'),
         import('node:path'),
         import('../progress.js'),

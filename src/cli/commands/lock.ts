@@ -31,8 +31,9 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .option('--json', 'with --check: print one JSON document');
   addTimeOptions(cmd);
   cmd.action(async (packages: string[], flags: Flags) => {
-    const [{ lock, checkLock, readLockfile }, { serializeLockfile }, { resolve }] = await Promise.all([
+    const [{ lock, checkLock }, { readLockfile }, { serializeLockfile }, { resolve }] = await Promise.all([
       import('../../lock/lock.js'),
+      import('../../lock/read.js'),
       import('../../lock/lockfile.js'),
       import('node:path'),
     ]);

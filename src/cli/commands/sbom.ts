@@ -9,7 +9,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .option('-o, --output <file>', 'write it here instead of to standard output')
     .action(async (file: string, f: { output?: string }) => {
       const [{ readLockfile }, { toCycloneDx, serializeCycloneDx }, { resolve }, { parseEpochString }] = await Promise.all([
-        import('../../lock/lock.js'),
+        import('../../lock/read.js'),
         import('../../lock/sbom.js'),
         import('node:path'),
         import('../../snapshot/id.js'),
