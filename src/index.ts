@@ -101,3 +101,14 @@ export { backoffMs, retryDelayMs, defaultSleep } from './probe/retry-policy.js';
 export type { BackoffOptions } from './probe/retry-policy.js';
 export { releaseTime } from './probe/release.js';
 export type { ReleaseInfo, ReleaseCheck } from './probe/release.js';
+
+// lockfiles: the exact .debs of a build
+export { lock, checkLock, bumpLock } from './lock/lock.js';
+export type { LockOptions, CheckOptions, CheckResult, BumpLockOptions, BumpLockResult } from './lock/lock.js';
+export { fetchLocked } from './lock/fetch.js';
+export type { FetchLockedOptions, FetchLockedResult } from './lock/fetch.js';
+export { toCycloneDx } from './lock/sbom.js';
+export type { CycloneDxOptions, CycloneDxBom, CycloneDxComponent } from './lock/sbom.js';
+export { parseLockfile, serializeLockfile } from './lock/lockfile.js';
+export type { Lockfile, LockRequest, LockedArchive, LockedPackage } from './lock/lockfile.js';
+export type { LockDiff, ArchiveLockDiff, LockedChange } from './lock/compare.js';

@@ -53,6 +53,8 @@ function parseRecipe(file: string, text: string): Recipe {
 let registry: TestRegistry;
 let work: string;
 let digest: string;
+/** A lock of the set the registry holds, for the recipes that fetch a lockfile. */
+let lockFile: string;
 
 beforeAll(async () => {
   registry = await startRegistry();
@@ -60,6 +62,15 @@ beforeAll(async () => {
   await buildDebs(join(work, 'debs'), [{ name: 'gcc', version: '4:12.2.0-3' }]);
   const pushed = await runCli(['cache', 'push', join(work, 'debs'), '--to', `oci://${registry.host}/deb/debian:recipe`, '--root', work], { script: BUNDLE, env: cleanEnv({ SOURCE_DATE_EPOCH: '1700000000' }) });
   digest = pushed.stdout.trim();
+  const deb = await readFile(join(work, 'debs', 'gcc_4%3a12.2.0-3_amd64.deb'));
+  const { createHash } = await import('node:crypto');
+  lockFile = join(work, 'repro-sources.lock.json');
+  const base = 'http://127.0.0.1:9/archive/debian/20231114T000000Z/';
+  await writeFile(lockFile, JSON.stringify({
+    lockfileVersion: 1,
+    request: { packages: ['gcc'], distro: 'debian', codename: 'bookworm', time: '20231114T221320Z', architectures: ['amd64'], archives: [{ name: 'debian', snapshot: '20231114T000000Z', url: base, suites: ['bookworm'], components: ['main'] }] },
+    packages: [{ name: 'gcc', version: '4:12.2.0-3', architecture: 'amd64', source: 'gcc-defaults', filename: 'pool/main/g/gcc-defaults/gcc_12.2.0-3_amd64.deb', url: `${base}pool/main/g/gcc-defaults/gcc_12.2.0-3_amd64.deb`, size: deb.length, sha256: createHash('sha256').update(deb).digest('hex'), depends: [] }],
+  }));
 });
 afterAll(async () => {
   await registry.stop();
@@ -69,8 +80,8 @@ afterAll(async () => {
 describe('Dockerfile recipes in templates/', async () => {
   const files = (await readdir(TEMPLATES)).filter((f) => f.startsWith('Dockerfile.')).sort();
 
-  it('there are the five recipes', () => {
-    expect(files).toEqual(['Dockerfile.cache-restore', 'Dockerfile.debian-12', 'Dockerfile.debian-13-native', 'Dockerfile.no-node', 'Dockerfile.ubuntu-24.04']);
+  it('there are the six recipes', () => {
+    expect(files).toEqual(['Dockerfile.cache-restore', 'Dockerfile.debian-12', 'Dockerfile.debian-13-native', 'Dockerfile.lockfile', 'Dockerfile.no-node', 'Dockerfile.ubuntu-24.04']);
   });
 
   it.each(files)('%s: every repro-sources invocation runs against a root like its base image', async (file) => {
@@ -82,11 +93,18 @@ describe('Dockerfile recipes in templates/', async () => {
     await mkdir(join(root, 'etc/apt/sources.list.d'), { recursive: true });
     await writeFile(join(root, 'etc/os-release'), image!.os);
     await writeFile(join(root, image!.file), await readFile(join(FIX, image!.fixture)));
+    // a cache mount shared with builds of other locks: what they left must not be installed
+    if (file === 'Dockerfile.lockfile') {
+      await mkdir(join(root, 'var/cache/repro-sources/debs'), { recursive: true });
+      await writeFile(join(root, 'var/cache/repro-sources/debs/stale_1.0-1_amd64.deb'), 'from another lock');
+    }
     for (const argv of recipe.invocations) {
       // the recipe's environment: its ARGs; DEB_CACHE points at the test registry's set
       let args = argv.map((a) => (a === '$DEB_CACHE' ? `oci://${registry.host}/deb/debian@${digest}` : a));
       if (args[0] === 'rewrite') args = [...args, '--root', root];
       if (args[0] === 'cache') args = args.map((a) => (a === '/var/cache/apt/archives' ? join(root, 'var/cache/apt/archives') : a));
+      // fetch: the bind-mounted lock is the test's lock of the registry's set; the cache mount lies under the root
+      if (args[0] === 'fetch') args = args.map((a) => (a.endsWith('.lock.json') ? lockFile : a.startsWith('/var/cache/') ? join(root, a) : a));
       const r = await runCli(args, { script: BUNDLE, env: cleanEnv({ ...recipe.args, SOURCE_DATE_EPOCH: recipe.args.SOURCE_DATE_EPOCH ?? '' }) });
       expect({ args: args.join(' '), code: r.code, stderr: r.code === 0 ? '' : r.stderr }).toEqual({ args: args.join(' '), code: 0, stderr: '' });
     }
@@ -95,6 +113,7 @@ describe('Dockerfile recipes in templates/', async () => {
     const uris = await aptPrintUris({ [image!.file.split('/').at(-1)!]: sources });
     expect(uris.length).toBeGreaterThan(0);
     if (!recipe.invocations.some((a) => a.includes('--native'))) for (const u of uris) expect(u).toMatch(/^https?:\/\/snapshot\.(debian\.org\/archive|ubuntu\.com)\/[a-z-]+\/20231114T221320Z\//);
+    if (file === 'Dockerfile.lockfile') expect(await readdir(join(root, 'var/cache/repro-sources/debs'))).toEqual(['gcc_4%3a12.2.0-3_amd64.deb']);
     if (file === 'Dockerfile.cache-restore') expect(await readdir(join(root, 'var/cache/apt/archives'))).toEqual(['gcc_4%3a12.2.0-3_amd64.deb']);
     if (file === 'Dockerfile.ubuntu-24.04') expect(await readFile(join(root, 'etc/apt/apt.conf.d/50repro-sources-ca'), 'utf8')).toContain('Acquire::https::CaInfo');
     if (file === 'Dockerfile.debian-13-native') expect(await readFile(join(root, 'etc/apt/apt.conf.d/50repro-sources-snapshot'), 'utf8')).toContain('APT::Snapshot "20231114T221320Z";');

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDebs, type DebSpec } from './debs.js';
+import { buildDebs, poolName, type DebSpec } from './debs.js';
 
 export const SNAP1 = '20240101T000000Z';
 export const SNAP2 = '20240201T000000Z';
@@ -69,13 +69,22 @@ export async function buildSignedArchive(o: ArchiveOptions = {}): Promise<Signed
   const keyring = join(root, 'keyring.gpg');
   await writeFile(keyring, run('gpg', ['--batch', '--export'], root, g));
   const archives: Record<string, string[]> = {};
+  const built = new Map<string, string>();
   for (const [archive, ids] of Object.entries(CONTENT)) {
     archives[archive] = Object.keys(ids).sort();
     for (const [id, suites] of Object.entries(ids)) {
       const top = join(root, archive, id);
       for (const { suite, debs } of suites) {
         const pool = join(top, 'pool/main', suite);
-        await buildDebs(pool, debs, { pool: true });
+        // as in a real archive, a version has one set of bytes: a package a later snapshot
+        // still holds is the same file
+        const fresh = debs.filter((d) => !built.has(`${archive}/${suite}/${poolName(d)}`));
+        await buildDebs(pool, fresh, { pool: true });
+        for (const d of debs) {
+          const key = `${archive}/${suite}/${poolName(d)}`;
+          if (built.has(key)) await copyFile(built.get(key)!, join(pool, poolName(d)));
+          else built.set(key, join(pool, poolName(d)));
+        }
         const dist = join(top, 'dists', suite);
         await mkdir(join(dist, 'main/binary-amd64'), { recursive: true });
         // apt-ftparchive writes Filename: relative to where it runs: the snapshot id's top

@@ -13,8 +13,14 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .option('--max-staleness <seconds>', 'refuse a target snapshot this much older than the time asked (a frozen mirror)', '172800')
     .option('--json', 'print one JSON document')
     .action(async (files: string[], f: { to: string; snapshotBase?: string; dryRun?: boolean; json?: boolean; maxStaleness: string }) => {
-      const { bump } = await import('../../update/bump.js');
       if (files.length === 0) throw new UsageError('bump', 'name the files that hold pins');
+      // a lockfile is bumped by re-resolving its request (src/lock)
+      const lockfiles = await import('../../lock/bump-cli.js');
+      if (await lockfiles.namesLockfile(files, io)) {
+        setExit(await lockfiles.runBumpLock(files, { to: f.to, snapshotBase: f.snapshotBase ?? io.env.SNAPSHOT_ARCHIVE_BASE, dryRun: f.dryRun === true, json: f.json === true }, io));
+        return;
+      }
+      const { bump } = await import('../../update/bump.js');
       const maxStalenessSec = Number(f.maxStaleness);
       if (!Number.isFinite(maxStalenessSec) || maxStalenessSec < 0) throw new UsageError(`--max-staleness ${f.maxStaleness}`, 'must be a number of seconds');
       const r = await bump({ files, to: f.to, snapshotBase: f.snapshotBase ?? io.env.SNAPSHOT_ARCHIVE_BASE, dryRun: f.dryRun === true, maxStalenessSec });

@@ -46,10 +46,12 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .option('--codename <c>', 'manifest annotation (default: from ROOT/etc/os-release)')
     .option('--snapshot <id>', 'manifest annotation (default: the id of SOURCE_DATE_EPOCH)')
     .option('--arch <arch>', 'manifest annotation (default: the architecture of the packages)')
+    .option('--lock <file>', 'first check that DIR holds exactly the files of this lock')
     .description('push the .debs of DIR and print the manifest digest');
   addAuth(push);
   addRootOption(push);
-  push.action(async (dir: string, f: AuthFlags & { to: string; tag?: string; merge?: boolean; distro?: string; codename?: string; snapshot?: string; arch?: string; root: string }) => {
+  push.action(async (dir: string, f: AuthFlags & { to: string; tag?: string; merge?: boolean; distro?: string; codename?: string; snapshot?: string; arch?: string; root: string; lock?: string }) => {
+    if (f.lock !== undefined) await (await import('../../lock/cli-helpers.js')).checkDirCli(dir, f.lock, io);
     const [{ pushDebs }, { readDistro }, { toSnapshotId, parseEpochString, isSnapshotId }, { progressBar, formatBytes }, { dpkgArchOf }, { readdir }, { parsed, store }] = await Promise.all([
       import('../../cache/push.js'),
       import('../../rewrite/drop-in.js'),

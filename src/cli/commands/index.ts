@@ -20,6 +20,9 @@ const LOADERS: Record<string, () => Promise<{ register: Register }>> = {
   serve: () => import('./serve.js'),
   diff: () => import('./diff.js'),
   bump: () => import('./bump.js'),
+  lock: () => import('./lock.js'),
+  fetch: () => import('./fetch.js'),
+  sbom: () => import('./sbom.js'),
 };
 
 export const COMMAND_NAMES: readonly string[] = Object.keys(LOADERS);

@@ -11,12 +11,13 @@ interface Flags extends TimeFlags {
   to: string;
   tag?: string;
   json?: boolean;
+  lock?: string;
 }
 
 export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => void): void {
   const cmd = program
     .command('warm')
-    .argument('<pkg...>', 'packages to resolve, download and cache (with their dependencies)')
+    .argument('[pkg...]', 'packages to resolve, download and cache (with their dependencies)')
     .description("download a package set at a snapshot with this machine's apt (isolated state) and push it to a cache")
     .option('--root <dir>', "use this root's sources files, pinned to the snapshot")
     .addOption(distroOption())
@@ -25,9 +26,15 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .option('--snapshot-base <url>', 'snapshot service base URL')
     .requiredOption('--to <ref>', 'oci://HOST[:PORT]/REPO[:TAG] or oci-layout:DIR[:TAG]')
     .option('--tag <tag>', 'tag (default: DISTRO-CODENAME-SNAPSHOT-ARCH)')
-    .option('--json', 'print one JSON document');
+    .option('--json', 'print one JSON document')
+    .option('--lock <file>', 'push exactly the files of this lock (each checked against it) instead of resolving packages');
   addTimeOptions(cmd);
   cmd.action(async (packages: string[], flags: Flags) => {
+    if (flags.lock !== undefined) {
+      const { warmLockCli } = await import('../../lock/cli-helpers.js');
+      setExit(await warmLockCli(packages, flags.lock, { to: flags.to, tag: flags.tag, snapshotBase: flags.snapshotBase, json: flags.json === true }, io));
+      return;
+    }
     const [{ warm }, { parseReference }, { openStore }, { progressBar, formatBytes }] = await Promise.all([
       import('../../warm/warm.js'),
       import('../../oci/reference.js'),
