@@ -19,7 +19,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
 import { ARCHIVES, archiveInfo } from '../snapshot/archives.js';
 import { readParagraphBatches } from '../deb822/reader.js';
-import { createAgent, fetchWithRetry, type FetchOptions } from '../probe/http.js';
+import { createAgent, fetchWithRetry, type FetchOptions } from '../net/request.js';
 import { parseRelease, type ReleaseInfo } from '../probe/release.js';
 import { resolveSnapshot } from '../probe/resolve.js';
 import { EMPTY_CONFIG, EMPTY_CONFIG_BYTES, MANIFEST_MEDIA_TYPE, parseManifest, sha256Digest } from '../oci/manifest.js';

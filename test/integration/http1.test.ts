@@ -14,7 +14,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Http1Client } from '../../src/net/http1.js';
-import { isRetryableError } from '../../src/probe/retry-policy.js';
+import { isRetryableError } from '../../src/net/retry.js';
 
 interface Request {
   method: string;

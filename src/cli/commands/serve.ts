@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
 import type { CliIo, ExitCode } from '../io.js';
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
@@ -13,6 +14,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .option('--archives <list>', 'archives to serve (default: all snapshot archives)')
     .addHelpText('after', '\nPoint apt at it with: repro-sources rewrite --snapshot-base http://HOST:PORT/\nGET /healthz, GET /metrics (JSON; ?format=prometheus for Prometheus text). SIGTERM: finish in-flight responses, then exit.')
     .action(async (f: { listen: string; upstream: string[]; cache?: string; archives?: string }) => {
+      checkListen(f.listen);
       const { startServe } = await import('../../serve/server.js');
       let store: import('../../oci/store.js').BlobStore | undefined;
       if (f.cache) {
@@ -41,4 +43,10 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
       });
       setExit(0);
     });
+}
+
+/** HOST:PORT ([V6]:PORT), port 0-65535; refused before anything starts. */
+export function checkListen(listen: string): void {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]/]+):(\d{1,5})$/.exec(listen);
+  if (!m || Number(m[2]) > 65535) throw new UsageError('--listen', `expected HOST:PORT (e.g. 127.0.0.1:3142), got ${JSON.stringify(listen)}`);
 }
