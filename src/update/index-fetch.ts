@@ -84,7 +84,7 @@ async function fetchIndex(url: string, want: { sha256: string; size: number }, o
               write(chunk: Buffer, _enc, cb) {
                 size += chunk.length;
                 // no more than the Release promised: a runaway body is not buffered
-                if (size > want.size) return cb(new IntegrityError(url, `sha256:${want.sha256} (${want.size} bytes, from the Release)`, `more than ${want.size} bytes`));
+                if (size > want.size) return cb(new IntegrityError(url, `sha256:${want.sha256} (${want.size} bytes, from the Release)`, `more than ${want.size} bytes: a corrupt index`));
                 hash.update(chunk);
                 parts.push(chunk);
                 cb();
