@@ -196,3 +196,192 @@ describe('diff against indexes that break', () => {
     expect(r.stderr).toMatch(new RegExp(`^repro-sources: ${indexUrl().replace(/[.?]/g, '\\$&')}: digest mismatch: expected sha256:${sha(gz1)} \\(${gz1.length} bytes, from the Release\\), got (sha256:[0-9a-f]{64} \\(\\d+ bytes\\)|more than \\d+ bytes): a corrupt index\\n$`));
   });
 });
+
+describe('through a forward proxy (http_proxy, https_proxy, no_proxy)', () => {
+  let server: SnapshotServer;
+  let proxy: ForwardProxy;
+  let ca: TestCa;
+  let tls: { port: number; stop(): Promise<void> };
+  let registry: TestRegistry;
+  let env: Record<string, string | undefined>;
+  let probeFile: string;
+  const SNAP = 'http://snap.invalid/archive/';
+  const port = (s: { url: string }): number => Number(new URL(s.url).port);
+  /** What the proxy saw during fn. */
+  const seen = async <T>(fn: () => Promise<T>): Promise<{ result: T; log: typeof proxy.log }> => {
+    const before = proxy.log.length;
+    const result = await fn();
+    return { result, log: proxy.log.slice(before) };
+  };
+
+  beforeAll(async () => {
+    const seed = randomBytes(1 << 20);
+    const bookworm = bookwormSnapshots();
+    server = await startSnapshotServer({
+      files: { ...bookworm, debian: { ...bookworm.debian, [ID1]: snapshotFiles(gzipSync(packagesText(500, seed, '1.0-1'))), [ID2]: snapshotFiles(gzipSync(packagesText(500, seed, '1.0-2'))) } },
+    });
+    ca = await makeTestCa(['secure.invalid']);
+    tls = await startTlsTerminator(ca, port(server));
+    registry = await startRegistry();
+    proxy = await startForwardProxy({ hosts: { 'snap.invalid': port(server), 'secure.invalid': tls.port, 'registry.invalid': Number(registry.host.split(':')[1]) } });
+    env = cleanEnv({ http_proxy: proxy.url, https_proxy: proxy.url, NODE_EXTRA_CA_CERTS: ca.caFile, SOURCE_DATE_EPOCH: '1700000000' });
+    probeFile = join(work, 'probe.sources');
+    await writeFile(probeFile, 'Types: deb\nURIs: http://ftp.de.debian.org/debian\nSuites: bookworm\nComponents: main\n');
+  }, 60_000);
+  afterAll(async () => {
+    await proxy?.stop();
+    await tls?.stop();
+    await server?.stop();
+    await registry?.stop();
+    await ca?.remove();
+  });
+
+  it('diff over http: every request reaches the server through the proxy, in absolute form', async () => {
+    const before = server.log.length;
+    const { result: r, log } = await seen(() => runCli(['diff', sources, '--from', ID1, '--to', ID2, '--snapshot-base', SNAP], { env }));
+    expect(r).toEqual({ code: 0, stdout: `debian ${ID1} -> ${ID2}: 1 changed, 0 added, 0 removed\n  ~ pkg-7 amd64 1.0-1 -> 1.0-2\n`, stderr: '' });
+    expect(log.length).toBe(server.log.length - before);
+    expect(log.every((l) => l.kind === 'http' && l.target.startsWith('http://snap.invalid/'))).toBe(true);
+    expect(log.map((l) => l.target)).toContain(`${SNAP}debian/${ID1}/dists/bookworm/main/binary-amd64/Packages.gz`);
+  });
+
+  it('probe over https: a CONNECT tunnel, the test CA from NODE_EXTRA_CA_CERTS', async () => {
+    const { result: r, log } = await seen(() => runCli(['probe', '--snapshot-base', 'https://secure.invalid/archive/', '--snapshot', BOOKWORM.D2, probeFile], { env }));
+    expect([r.code, r.stdout.split('\n')[1]!.split(/\s+/).slice(0, 6).join(' ')]).toEqual([0, `ok debian bookworm ${BOOKWORM.D2} 0s 200`]);
+    expect(log.length).toBeGreaterThan(0);
+    expect(log.every((l) => l.kind === 'connect' && l.target === 'secure.invalid:443')).toBe(true);
+  });
+
+  it('resolve, rewrite --probe and bump go through the proxy too', async () => {
+    const resolved = await seen(() => runCli(['resolve', '--snapshot-base', SNAP, '--date', '2023-11-14T11:00:00Z'], { env }));
+    expect(resolved.result).toEqual({ code: 0, stdout: `${BOOKWORM.D1}\n`, stderr: '' });
+    expect(resolved.log.map((l) => l.target)).toEqual([`${SNAP}debian/20231114T110000Z/`]);
+
+    const rewritten = await seen(() => runCli(['rewrite', '--stdout', '--probe', '--snapshot-base', SNAP, '--snapshot', BOOKWORM.D2, probeFile], { env }));
+    expect(rewritten.result.code).toBe(0);
+    expect(rewritten.log.length).toBeGreaterThan(0);
+    expect(rewritten.log.every((l) => l.target.startsWith('http://snap.invalid/'))).toBe(true);
+
+    const dockerfile = join(work, 'Dockerfile');
+    await writeFile(dockerfile, 'FROM debian:bookworm\nARG SOURCE_DATE_EPOCH=1704067200\n');
+    const pinned = join(work, 'bump.list');
+    await writeFile(pinned, `deb ${SNAP}debian/${ID1}/ bookworm main\n`);
+    const bumped = await seen(() => runCli(['bump', dockerfile, pinned, '--dry-run', '--snapshot-base', SNAP, '--max-staleness', String(100 * 365 * 86400)], { env }));
+    expect(bumped.result.code).toBe(0);
+    expect(bumped.log.length).toBeGreaterThan(0);
+    expect(bumped.log.every((l) => l.target.startsWith('http://snap.invalid/'))).toBe(true);
+  });
+
+  it('no_proxy: a host it names is asked directly, the proxy sees nothing', async () => {
+    for (const noProxy of ['127.0.0.1', '127.0.0.0/8', `127.0.0.1:${port(server)}`, '*']) {
+      const { result: r, log } = await seen(() => runCli(['resolve', '--snapshot-base', server.debianBase, '--date', '2023-11-14T11:00:00Z'], { env: { ...env, no_proxy: noProxy } }));
+      expect({ noProxy, r, log }).toEqual({ noProxy, r: { code: 0, stdout: `${BOOKWORM.D1}\n`, stderr: '' }, log: [] });
+    }
+    // and without no_proxy, the same request goes through the proxy (which knows no such host)
+    const { result: r, log } = await seen(() => runCli(['resolve', '--snapshot-base', server.debianBase, '--date', '2023-11-14T11:00:00Z', '--retries', '0'], { env }));
+    expect([r.code, log.map((l) => l.target)]).toEqual([1, [`${server.debianBase}debian/20231114T110000Z/`]]);
+  });
+
+  it('cache push and pull to a registry by name: uploads and downloads all through the proxy', async () => {
+    const debDir = join(work, 'debs');
+    await buildDebs(debDir, [{ name: 'hello', version: '1.0-1', payload: 300_000 }, { name: 'tiny', version: '2', payload: 10 }]);
+    const ref = 'oci://registry.invalid/deb/proxied:t';
+    const pushed = await seen(() => runCli(['cache', 'push', debDir, '--to', ref, '--plain-http', '--distro', 'debian', '--codename', 'bookworm', '--root', work], { env }));
+    expect([pushed.result.code, pushed.result.stderr.split('\n').length]).toEqual([0, 2]);
+    const methods = new Set(pushed.log.map((l) => l.method));
+    expect(methods.has('POST') && methods.has('PUT')).toBe(true);
+    expect(pushed.log.every((l) => l.kind === 'http' && l.target.startsWith('http://registry.invalid/v2/'))).toBe(true);
+
+    const out = join(work, 'pulled');
+    const pulled = await seen(() => runCli(['cache', 'pull', ref, '--plain-http', '--to', out], { env }));
+    expect(pulled.result.code).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['hello_1.0-1_amd64.deb', 'tiny_2_amd64.deb']);
+    expect(pulled.log.filter((l) => l.method === 'GET' && /\/blobs\/sha256:/.test(l.target))).toHaveLength(2);
+    expect(pulled.log.every((l) => l.target.startsWith('http://registry.invalid/v2/'))).toBe(true);
+
+    const listed = await seen(() => runCli(['cache', 'list', ref, '--plain-http'], { env }));
+    expect(listed.result.code).toBe(0);
+    expect(listed.log.length).toBeGreaterThan(0);
+  });
+
+  it("serve's upstream fetches go through the proxy", async () => {
+    const before = proxy.log.length;
+    const serve = await startServeCli(['--upstream', SNAP], env);
+    try {
+      const r = await get(`${serve.url}debian/${BOOKWORM.D1}/dists/bookworm/InRelease`);
+      expect(r.status).toBe(200);
+    } finally {
+      expect(await serve.stop()).toBe(0);
+    }
+    const log = proxy.log.slice(before);
+    expect(log.length).toBeGreaterThan(0);
+    expect(log.every((l) => l.target.startsWith('http://snap.invalid/'))).toBe(true);
+  });
+
+  it('proxy credentials are sent, and never printed, --debug included', async () => {
+    const guarded = await startForwardProxy({ hosts: { 'snap.invalid': port(server) }, auth: 'user:s3cret' });
+    try {
+      const ok = await runCli(['resolve', '--snapshot-base', SNAP, '--date', '2023-11-14T11:00:00Z'], { env: { ...env, http_proxy: guarded.url.replace('//', '//user:s3cret@') } });
+      expect(ok).toEqual({ code: 0, stdout: `${BOOKWORM.D1}\n`, stderr: '' });
+      expect(guarded.log.map((l) => l.auth)).toEqual([`Basic ${Buffer.from('user:s3cret').toString('base64')}`]);
+      const refused = await runCli(['--debug', 'resolve', '--retries', '0', '--snapshot-base', SNAP, '--date', '2023-11-14T11:00:00Z'], { env: { ...env, http_proxy: guarded.url.replace('//', '//user:wr0ng@') } });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.split('\n')[0]).toMatch(/^repro-sources: http:\/\/snap\.invalid\/archive\/debian\/20231114T110000Z\/: .*407/);
+      expect(refused.stderr).not.toMatch(/wr0ng|s3cret/);
+    } finally {
+      await guarded.stop();
+    }
+  });
+});
+
+describe('a registry whose blob redirect target fails once', () => {
+  it('the 503 from blob storage is retried after a real backoff, and the pull succeeds', async () => {
+    const registry = await startRegistry();
+    const storageHits: { status: number; at: number }[] = [];
+    let failures = 1;
+    const forward = (path: string, method: string, res: import('node:http').ServerResponse, headers: import('node:http').IncomingHttpHeaders = {}): void => {
+      const up = request({ host: '127.0.0.1', port: Number(registry.host.split(':')[1]), path, method, headers: { ...headers, host: registry.host } }, (a) => {
+        res.writeHead(a.statusCode ?? 502, a.headers);
+        a.pipe(res);
+      });
+      up.end();
+    };
+    // blob storage on another origin, S3-style
+    const storage: Server = createServer((req, res) => {
+      if (failures > 0) {
+        failures--;
+        storageHits.push({ status: 503, at: performance.now() });
+        res.writeHead(503, { 'content-length': '0' }).end();
+        return;
+      }
+      storageHits.push({ status: 200, at: performance.now() });
+      forward(new URL(req.url!, 'http://x').searchParams.get('path')!, 'GET', res);
+    });
+    await new Promise<void>((r) => storage.listen(0, '127.0.0.1', r));
+    const storagePort = (storage.address() as AddressInfo).port;
+    const front: Server = createServer((req, res) => {
+      if (req.method === 'GET' && /\/blobs\/sha256:/.test(req.url!)) {
+        res.writeHead(307, { location: `http://127.0.0.1:${storagePort}/bucket?path=${encodeURIComponent(req.url!)}`, 'content-length': '0' }).end();
+        return;
+      }
+      forward(req.url!, req.method!, res, req.headers);
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    try {
+      const debDir = join(work, 'debs-redirect');
+      await buildDebs(debDir, [{ name: 'one', version: '1', payload: 1000 }]);
+      const pushed = await runCli(['cache', 'push', debDir, '--to', `oci://${registry.host}/deb/redirect:t`, '--distro', 'debian', '--codename', 'bookworm', '--root', work], { env: cleanEnv({ SOURCE_DATE_EPOCH: '1700000000' }) });
+      expect(pushed.code).toBe(0);
+      const out = join(work, 'pulled-redirect');
+      const r = await runCli(['cache', 'pull', `oci://127.0.0.1:${(front.address() as AddressInfo).port}/deb/redirect:t`, '--to', out], { env: cleanEnv() });
+      expect([r.code, r.stderr]).toEqual([0, expect.stringMatching(/^repro-sources: pulled oci:\/\/\S+: 1 files, [^\n]+\n$/)]);
+      expect(await readdir(out)).toEqual(['one_1_amd64.deb']);
+      expect(storageHits.map((h) => h.status)).toEqual([503, 200]);
+      expect(storageHits[1]!.at - storageHits[0]!.at).toBeGreaterThanOrEqual(100);
+    } finally {
+      await new Promise((r) => front.close(r));
+      await new Promise((r) => storage.close(r));
+      await registry.stop();
+    }
+  });
+});
