@@ -2,8 +2,8 @@
  * A small OCI distribution client (no maintained npm client pushes arbitrary artifacts; shared
  * research notes, oci-registry.md section 9): GETs and HEADs on net/http1.ts, which streams
  * blobs into a sink without copies, uploads on undici; whenever a proxy applies (http_proxy,
- * https_proxy, no_proxy) every request goes through undici and that proxy. It follows what docker-registry
- * 2.8 was measured to need: OCI Accept on manifest reads, Content-Type on every body, POST
+ * https_proxy, no_proxy) every request goes through undici and that proxy. It follows what
+ * docker-registry 2.8 was measured to need: OCI Accept on manifest reads, Content-Type on every body, POST
  * then PUT for blobs, the newest Location as a URL, Basic or Bearer auth from the challenge
  * with tokens cached per scope. Retries network errors, 429 and 5xx under the project's one retry
  * policy (net/retry.ts), on every hop of a blob redirect too; an upload that fails midway starts
@@ -126,11 +126,13 @@ export class RegistryStore implements BlobStore {
     for (let hop = 0; hop < 5; hop++) {
       const sameOrigin = new URL(url).origin === this.origin;
       // object-storage registries redirect blob reads elsewhere: no credentials across origins
-      const hop = url;
-      const r = (sameOrigin ? await this.call('GET', url, { scope: 'pull' }) : await this.withRetry(`GET ${digest}`, async () => retryable(await this.plain('GET', hop)))) as Http1Response;
+      const target = url;
+      const r = (sameOrigin ? await this.call('GET', url, { scope: 'pull' }) : await this.withRetry(`GET ${digest}`, async () => retryable(await this.plain('GET', target), target))) as Http1Response;
       if (r.statusCode >= 300 && r.statusCode < 400 && header(r.headers, 'location')) {
         await r.body.dump();
-        url = new URL(header(r.headers, 'location')!, url).toString();
+        const next = new URL(header(r.headers, 'location')!, url);
+        if (next.protocol !== 'https:' && (next.protocol !== 'http:' || url.startsWith('https:'))) throw new ReproSourcesError('REGISTRY', `${this.name}@${digest}`, `redirect from ${new URL(url).protocol} to ${next.protocol} refused`);
+        url = next.toString();
         continue;
       }
       if (r.statusCode === 404) {
