@@ -7,13 +7,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgent } from '../../src/net/agent.js';
+import { diffSnapshots } from '../../src/update/diff.js';
 import { BIN, cleanEnv, runCli } from '../helpers/cli.js';
 import { buildDebs } from '../helpers/debs.js';
 import { makeTestCa, startForwardProxy, startPythonServer, startTlsTerminator, type ForwardProxy, type PythonServer, type TestCa } from '../helpers/hostile.js';
@@ -185,6 +187,25 @@ describe('diff against indexes that break', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`^repro-sources: ${indexUrl().replace(/[.?]/g, '\\$&')}: the body broke off after \\d+ of ${gz1.length} bytes \\(.+\\) \\(3 fetches\\)\\n$`));
     expect(server.requests(index()).length - before).toBe(3);
+  });
+
+  it('an index whose body stalls: the idle timeout ends that fetch, the next one from byte 0 succeeds', async () => {
+    server.fault(index(), ['stall']);
+    const before = server.requests(index()).length;
+    const dispatcher = createAgent({ bodyTimeoutMs: 300 });
+    const sleeps: number[] = [];
+    const r = await diffSnapshots({
+      files: [{ path: sources, content: await readFile(sources) }],
+      from: ID1,
+      to: ID2,
+      snapshotBase: base(),
+      fetch: { dispatcher, sleep: async (ms) => void sleeps.push(ms) },
+    }).finally(() => dispatcher.close());
+    expect(r.archives.map((a) => a.changed.map((c) => `${c.package} ${c.from} -> ${c.to}`))).toEqual([['pkg-7 1.0-1 -> 1.0-2']]);
+    expect(server.requests(index()).length - before).toBe(2);
+    // one wait of the policy's backoff before the second fetch
+    expect(sleeps).toHaveLength(1);
+    expect(sleeps[0]).toBeGreaterThanOrEqual(250);
   });
 
   it('a corrupt index: exit 1, one line naming it as corrupt, and not a zlib error', async () => {
