@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { probe } from '../dist/probe/probe.js';
-import { createAgent } from '../dist/probe/http.js';
+import { createAgent } from '../dist/net/agent.js';
 
 const LATENCY = Number(process.env.LATENCY_MS ?? 50);
 const RUNS = Number(process.env.RUNS ?? 5);

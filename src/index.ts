@@ -61,9 +61,9 @@ export { probe } from './probe/probe.js';
 export type { ProbeOptions, ProbeReport, ProbeEntry } from './probe/probe.js';
 export { resolveSnapshot, latestSnapshot } from './probe/resolve.js';
 export type { ResolvedSnapshot } from './probe/resolve.js';
-export { fetchWithRetry, createAgent } from './probe/http.js';
-export type { FetchOptions, FetchResult } from './probe/http.js';
-export { parseRetryAfter, isRetryableStatus, isRetryableError } from './probe/retry-policy.js';
+export { fetchWithRetry, createAgent } from './net/request.js';
+export type { FetchOptions, FetchResult } from './net/request.js';
+export { parseRetryAfter, isRetryableStatus, isRetryableError } from './net/retry.js';
 export { parseRelease, checkRelease } from './probe/release.js';
 
 // OCI cache
@@ -96,9 +96,9 @@ export type { ProbeFilesOptions } from './probe/probe-files.js';
 export { networkPins } from './probe/pin.js';
 export type { PinOptions, Pins } from './probe/pin.js';
 export type { ResolveOptions } from './probe/resolve.js';
-export type { AgentOptions } from './probe/http.js';
-export { backoffMs, retryDelayMs, defaultSleep } from './probe/retry-policy.js';
-export type { BackoffOptions } from './probe/retry-policy.js';
+export type { AgentOptions } from './net/agent.js';
+export { backoffMs, retryDelayMs, defaultSleep } from './net/retry.js';
+export type { BackoffOptions, RetryOptions } from './net/retry.js';
 export { releaseTime } from './probe/release.js';
 export type { ReleaseInfo, ReleaseCheck } from './probe/release.js';
 

@@ -112,7 +112,9 @@ export async function createIsolatedApt(options: IsolatedAptOptions): Promise<Is
     '',
   ].join('\n');
   await writeFile(paths.configFile, conf);
-  const baseEnv: Record<string, string | undefined> = { ...(options.env ?? { PATH: process.env.PATH }), APT_CONFIG: paths.configFile, LC_ALL: 'C' };
+  // apt reads http_proxy, https_proxy and no_proxy itself, as this project's own requests do
+  const proxyEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(https?|no)_proxy$/i.test(k)));
+  const baseEnv: Record<string, string | undefined> = { ...(options.env ?? { PATH: process.env.PATH, ...proxyEnv }), APT_CONFIG: paths.configFile, LC_ALL: 'C' };
 
   const run = (args: readonly string[], opts: { program?: string; signal?: AbortSignal } = {}): Promise<AptResult> =>
     new Promise((resolve, reject) => {

@@ -15,7 +15,7 @@ import { hashFile, writeAll } from '../fs/file-chunks.js';
 import { besidePattern, removeDeadLeftovers, tempNameBeside } from '../fs/process-temp.js';
 import { parseManifest, type DebLayer } from '../oci/manifest.js';
 import type { BlobStore } from '../oci/store.js';
-import { isRetryableError } from '../probe/retry-policy.js';
+import { backoffMs, defaultSleep, isRetryableError } from '../net/retry.js';
 import { checkSafeDebName } from './deb-file.js';
 import type { TransferProgress } from './push.js';
 
@@ -118,6 +118,8 @@ async function download(store: BlobStore, l: DebLayer, final: string, tries: num
     } catch (e) {
       await rm(tmp, { force: true });
       if (attempt >= tries || !(isRetryableError(e) || (e as { code?: string }).code === 'REGISTRY')) throw e;
+      // a body cut short is fetched again from its first byte, after the policy's wait
+      await defaultSleep(backoffMs(attempt));
     }
   }
 }

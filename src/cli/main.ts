@@ -9,13 +9,20 @@ import { commandsFor } from './commands/index.js';
 import { VERSION } from '../version.js';
 
 /**
- * For the CLI's own process only (not for library users), and only for commands that talk
- * HTTP: WebAssembly compiled by the baseline compiler only. undici parses HTTP with a
+ * For the CLI's own process only (not for library users). EPIPE on stdout or stderr ends the
+ * process quietly. For commands that talk HTTP: WebAssembly compiled by the baseline compiler only. undici parses HTTP with a
  * WebAssembly build of llhttp, which V8 recompiles with its optimizing compiler in the
  * background, and a process waits for that at exit: 150-200 ms on every such command, for no
  * measurable gain in parsing speed.
  */
 export async function tuneProcess(argv: readonly string[]): Promise<void> {
+  // a reader that went away (`| head`) ends the command quietly, as head expects
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      process.exit(process.exitCode ?? 0);
+    });
+  }
   const command = argv.find((a) => !a.startsWith('-'));
   const offline = command === 'snapshot' || command === 'generate' || command === 'restore' || (command === 'rewrite' && !argv.some((a) => a === '--probe' || a === '--resolve'));
   if (offline) return;
@@ -61,7 +68,46 @@ function reportError(e: unknown, io: CliIo, debug: boolean): number {
     return e.exitCode;
   }
   const err = e instanceof Error ? e : new Error(String(e));
+  const os = describeOsError(err);
+  if (os) {
+    io.stderr.write(`repro-sources: ${os}\n`);
+    if (debug && err.stack) io.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
   io.stderr.write(`repro-sources: internal error: ${err.message}\n`);
   if (debug && err.stack) io.stderr.write(`${err.stack}\n`);
   return 1;
+}
+
+const OS_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  EEXIST: 'already exists',
+  ENOTEMPTY: 'directory not empty',
+  EMFILE: 'too many open files',
+  EDQUOT: 'disk quota exceeded',
+  EXDEV: 'on another file system',
+  EIO: 'input/output error',
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'address not available on this machine',
+  ENOTFOUND: 'host name not found',
+};
+
+/**
+ * An operating-system error on a path or address the user gave, as `subject: why`: Node's
+ * errors carry the path (fs) or the address and port (listen), which name what failed.
+ */
+export function describeOsError(e: Error): string | undefined {
+  const x = e as Error & { code?: unknown; path?: unknown; dest?: unknown; address?: unknown; port?: unknown; hostname?: unknown };
+  if (typeof x.code !== 'string' || !/^E[A-Z]+$/.test(x.code)) return undefined;
+  const why = OS_ERRORS[x.code] ?? x.code;
+  if (typeof x.path === 'string') return `${x.path}: ${why}${typeof x.dest === 'string' ? ` (to ${x.dest})` : ''}`;
+  if (typeof x.address === 'string') return `${x.address.includes(':') ? `[${x.address}]` : x.address}${typeof x.port === 'number' ? `:${x.port}` : ''}: ${why}`;
+  if (typeof x.hostname === 'string') return `${x.hostname}: ${why}`;
+  return `${why} (${e.message})`;
 }

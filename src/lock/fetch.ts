@@ -13,10 +13,10 @@ import pLimit from 'p-limit';
 import { IntegrityError, ReproSourcesError } from '../errors.js';
 import { hashFile, writeAll } from '../fs/file-chunks.js';
 import type { BlobStore } from '../oci/store.js';
-import { isRetryableError } from '../probe/retry-policy.js';
+import { RetryableStatusError, isWorthRetrying, withRetries } from '../net/retry.js';
 import { checkSafeDebName } from '../cache/deb-file.js';
 import type { TransferProgress } from '../cache/push.js';
-import { createDownloader, DownloadStatusError, type Downloader } from './download.js';
+import { createDownloader, type Downloader } from './download.js';
 import { localName, locateUrl, type Lockfile, type LockedPackage } from './lockfile.js';
 
 export interface FetchLockedOptions {
@@ -129,7 +129,7 @@ function holds(path: string, sha256: string): boolean {
 
 async function fetchOne(p: LockedPackage, url: string, final: string, store: BlobStore | undefined, net: Downloader, tries: number): Promise<number> {
   const where = store ? `${store.name}@sha256:${p.sha256} (${localName(p)})` : url;
-  for (let attempt = 1; ; attempt++) {
+  const once = async (): Promise<number> => {
     const tmp = `${final}.${process.pid}.${Math.random().toString(36).slice(2)}.part`;
     try {
       const h = createHash('sha256');
@@ -152,10 +152,15 @@ async function fetchOne(p: LockedPackage, url: string, final: string, store: Blo
       if (actual !== p.sha256 || n !== p.size) throw new IntegrityError(where, `sha256:${p.sha256} (${p.size} bytes, from the lock)`, `sha256:${actual} (${n} bytes)`);
       await rename(tmp, final);
       return n;
-    } catch (e) {
+    } finally {
       await rm(tmp, { force: true });
-      const again = e instanceof DownloadStatusError ? e.retryable : isRetryableError(e) || (e as { code?: string }).code === 'REGISTRY';
-      if (attempt >= tries || !again) throw e;
     }
+  };
+  try {
+    // the project's one retry policy: backoff with jitter, Retry-After, a total bound
+    return await withRetries(once, { retries: tries - 1, retryIf: (e) => isWorthRetrying(e) || (e as { code?: string }).code === 'REGISTRY' });
+  } catch (e) {
+    if (e instanceof RetryableStatusError) throw new ReproSourcesError('HTTP', e.subject, `HTTP ${e.status} after ${tries} tries`, { exitCode: 1 });
+    throw e;
   }
 }

@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { generateSources } from '../generate/generate.js';
 import { loadTemplate } from '../generate/templates.js';
-import { createAgent } from '../probe/http.js';
+import { createAgent } from '../net/request.js';
 import { latestSnapshot, resolveSnapshot } from '../probe/resolve.js';
 import { readSourcesFiles } from '../rewrite/files.js';
 import { fromSnapshotId, isSnapshotId } from '../snapshot/id.js';

@@ -369,17 +369,17 @@ export class Http1Client {
         gotAny = true;
         // the usual head arrives in one read: parse it in place; a longer one is copied and joined
         const all = head.length === 0 ? c : Buffer.concat([...head, c]);
-        const endAt = all.indexOf('\r\n\r\n');
-        if (endAt < 0) {
+        const headEnd = endOfHead(all);
+        if (headEnd === undefined) {
           if (all.length > MAX_HEAD) return void socket.destroy(socketError(`a response head over ${MAX_HEAD} bytes`, 'UND_ERR_SOCKET'));
           head = [Buffer.from(all)];
           return;
         }
-        const [status, ...fields] = all.toString('latin1', 0, endAt).split('\r\n');
+        const [status, ...fields] = unfold(all.toString('latin1', 0, headEnd.at).split(/\r?\n/));
         const m = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/.exec(status ?? '');
         if (!m) return void socket.destroy(socketError(`not an HTTP/1 response: ${JSON.stringify((status ?? '').slice(0, 40))}`, 'UND_ERR_SOCKET'));
         const code = Number(m[2]);
-        const rest = all.subarray(endAt + 4);
+        const rest = all.subarray(headEnd.at + headEnd.length);
         if (code >= 100 && code < 200) {
           // an interim response: the real one follows
           head = [];
@@ -405,7 +405,8 @@ export class Http1Client {
         const cl = one('content-length');
         if (method === 'HEAD' || code === 204 || code === 304) framing = { kind: 'none' };
         else if (te) {
-          if (!/(^|,)\s*chunked\s*$/.test(te)) return void socket.destroy(socketError(`unsupported transfer-encoding ${te}`, 'UND_ERR_SOCKET'));
+          // chunked alone: a body also gzip- or otherwise encoded would reach the sink still encoded
+          if (te.trim() !== 'chunked') return void socket.destroy(socketError(`unsupported transfer-encoding ${te}`, 'UND_ERR_SOCKET'));
           framing = { kind: 'chunked' };
         } else if (cl !== undefined) {
           if (!/^\d+$/.test(cl)) return void socket.destroy(socketError(`a bad Content-Length ${JSON.stringify(cl)}`, 'UND_ERR_SOCKET'));
@@ -416,6 +417,8 @@ export class Http1Client {
         conn.arm(0, '');
         if (rest.length > 0) onBody(rest);
         resolved = true;
+        // until someone reads the body, this socket keeps no process alive
+        socket.unref();
         resolveHead(
           new Http1Response(
             code,
@@ -424,6 +427,7 @@ export class Http1Client {
               new Promise<number>((resolve, reject) => {
                 if (bodyError) return reject(bodyError);
                 sink = s;
+                socket.ref();
                 finishBody = resolve;
                 failBody = reject;
                 conn.arm(bodyTimeout, `the body stalled for ${bodyTimeout} ms`);
@@ -459,4 +463,23 @@ export class Http1Client {
       if (conn.closed) fail(socketError('the connection closed'));
     });
   }
+}
+
+/** Where the head ends: CRLF CRLF, or bare LFs (RFC 9112 2.2 lets a recipient accept a lone LF). */
+function endOfHead(b: Buffer): { at: number; length: number } | undefined {
+  const crlf = b.indexOf('\r\n\r\n');
+  const lf = b.indexOf('\n\n');
+  const mixed = b.indexOf('\n\r\n');
+  const ends = [crlf < 0 ? undefined : { at: crlf, length: 4 }, lf < 0 ? undefined : { at: lf, length: 2 }, mixed < 0 ? undefined : { at: mixed, length: 3 }].filter((x) => x !== undefined);
+  return ends.sort((x, y) => x.at - y.at)[0];
+}
+
+/** Header lines with obsolete line folding (a line starting with SP or HT) joined by a space (RFC 9112 5.2). */
+function unfold(lines: string[]): string[] {
+  const out: string[] = [];
+  for (const l of lines) {
+    if (/^[ \t]/.test(l) && out.length > 1) out[out.length - 1] += ` ${l.trim()}`;
+    else out.push(l);
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 /**
- * The two parts of undici this project uses, Agent and request, loaded from undici's own modules
+ * The parts of undici this project uses, Agent, ProxyAgent and request, loaded from undici's own modules
  * rather than its index: the index also builds fetch, WebSocket, EventSource, mocks and caches,
  * loading http2, tls, zlib, dns, worker_threads and Node's own copy of undici on the way. That
  * was 105-120 ms of every network command's start, against 35 ms for these modules. These paths
@@ -8,6 +8,7 @@
  */
 import type { Dispatcher } from 'undici';
 import AgentImpl from 'undici/lib/dispatcher/agent.js';
+import ProxyAgentImpl from 'undici/lib/dispatcher/proxy-agent.js';
 import DispatcherImpl from 'undici/lib/dispatcher/dispatcher.js';
 import api from 'undici/lib/api/index.js';
 
@@ -17,6 +18,10 @@ Object.assign(DispatcherImpl.prototype, api);
 export type { Dispatcher };
 export type Agent = import('undici').Agent;
 export const Agent: typeof import('undici').Agent = AgentImpl;
+export type ProxyAgent = import('undici').ProxyAgent;
+export const ProxyAgent: typeof import('undici').ProxyAgent = ProxyAgentImpl;
+/** The base class of every dispatcher (what a dispatcher of our own extends). */
+export const DispatcherBase: typeof import('undici').Dispatcher = DispatcherImpl;
 
 export type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & {
   dispatcher: Dispatcher;

@@ -1,17 +1,20 @@
 /**
  * A small OCI distribution client (no maintained npm client pushes arbitrary artifacts; shared
  * research notes, oci-registry.md section 9): GETs and HEADs on net/http1.ts, which streams
- * blobs into a sink without copies, uploads on undici. It follows what docker-registry
- * 2.8 was measured to need: OCI Accept on manifest reads, Content-Type on every body, POST
+ * blobs into a sink without copies, uploads on undici; whenever a proxy applies (http_proxy,
+ * https_proxy, no_proxy) every request goes through undici and that proxy. It follows what
+ * docker-registry 2.8 was measured to need: OCI Accept on manifest reads, Content-Type on every body, POST
  * then PUT for blobs, the newest Location as a URL, Basic or Bearer auth from the challenge
- * with tokens cached per scope. Retries network errors, 429 and 5xx (Retry-After honoured);
- * an upload that fails midway starts again from a fresh session. Secrets never reach a message.
+ * with tokens cached per scope. Retries network errors, 429 and 5xx under the project's one retry
+ * policy (net/retry.ts), on every hop of a blob redirect too; an upload that fails midway starts
+ * again from a fresh session. Secrets never reach a message.
  */
 import type { Readable } from 'node:stream';
-import { Http1Client, type Http1Response } from '../net/http1.js';
-import type { Agent, Dispatcher } from '../net/undici.js';
+import { Http1Client, Http1Response } from '../net/http1.js';
+import type { Dispatcher } from '../net/undici.js';
+import { proxyFor, readProxyEnv, type ProxyEnv } from '../net/proxy-env.js';
 import { ReproSourcesError } from '../errors.js';
-import { defaultSleep, isRetryableError, isRetryableStatus, parseRetryAfter, retryDelayMs } from '../probe/retry-policy.js';
+import { RetryableStatusError, isRetryableStatus, parseRetryAfter, withRetries } from '../net/retry.js';
 import { mergeScopes, parseChallenges } from './challenge.js';
 import { findCredentials, type Credentials } from './credentials.js';
 import { INDEX_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, sha256Digest } from './manifest.js';
@@ -29,16 +32,6 @@ interface Token {
   expires: number;
 }
 
-class RetryableResponse extends Error {
-  readonly status: number;
-  readonly retryAfterMs: number | undefined;
-  constructor(status: number, retryAfterMs: number | undefined) {
-    super(`HTTP ${status}`);
-    this.status = status;
-    this.retryAfterMs = retryAfterMs;
-  }
-}
-
 export class RegistryStore implements BlobStore {
   readonly name: string;
   private readonly base: string;
@@ -46,11 +39,13 @@ export class RegistryStore implements BlobStore {
   private readonly repository: string;
   /** GETs and HEADs: blobs, manifests, tokens. */
   private readonly http1 = new Http1Client(TIMEOUTS);
-  /** Uploads, loaded on first use: a pull never loads undici. */
-  private undici: Promise<{ dispatcher: Agent; request: typeof import('../net/undici.js').request }> | undefined;
+  /** Uploads (and everything through a proxy), loaded on first use: a pull never loads undici. */
+  private undici: Promise<{ dispatcher: Dispatcher; request: typeof import('../net/undici.js').request }> | undefined;
   private readonly creds: Credentials | undefined;
   private readonly retries: number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: ((ms: number) => Promise<void>) | undefined;
+  private readonly env: Readonly<Record<string, string | undefined>>;
+  private readonly proxies: ProxyEnv;
   private basic: string | undefined;
   private readonly tokens = new Map<string, Token>();
   /** Token requests under way, per scope: concurrent 401s share one. */
@@ -63,7 +58,9 @@ export class RegistryStore implements BlobStore {
     this.name = `oci://${ref.host}/${ref.repository}`;
     this.creds = creds;
     this.retries = o.retries ?? 4;
-    this.sleep = o.sleep ?? defaultSleep;
+    this.sleep = o.sleep;
+    this.env = o.env ?? process.env;
+    this.proxies = readProxyEnv(this.env);
   }
 
   static async open(ref: Extract<OciReference, { kind: 'registry' }>, o: StoreOptions): Promise<RegistryStore> {
@@ -77,8 +74,8 @@ export class RegistryStore implements BlobStore {
   }
 
   private loadUndici(): NonNullable<RegistryStore['undici']> {
-    this.undici ??= import('../net/undici.js').then(({ Agent, request }) => ({
-      dispatcher: new Agent({ connect: { timeout: TIMEOUTS.connectTimeout }, headersTimeout: TIMEOUTS.headersTimeout, bodyTimeout: TIMEOUTS.bodyTimeout, connections: 8 }),
+    this.undici ??= Promise.all([import('../net/undici.js'), import('../net/agent.js')]).then(([{ request }, { createAgent }]) => ({
+      dispatcher: createAgent({ connectTimeoutMs: TIMEOUTS.connectTimeout, headersTimeoutMs: TIMEOUTS.headersTimeout, bodyTimeoutMs: TIMEOUTS.bodyTimeout, connections: 8, env: this.env }),
       request,
     }));
     return this.undici;
@@ -137,10 +134,13 @@ export class RegistryStore implements BlobStore {
     for (let hop = 0; hop < 5; hop++) {
       const sameOrigin = new URL(url).origin === this.origin;
       // object-storage registries redirect blob reads elsewhere: no credentials across origins
-      const r = (sameOrigin ? await this.call('GET', url, { scope: 'pull' }) : await this.withRetry(`GET ${digest}`, () => this.plain('GET', url))) as Http1Response;
+      const target = url;
+      const r = (sameOrigin ? await this.call('GET', url, { scope: 'pull' }) : await this.withRetry(`GET ${digest}`, async () => retryable(await this.plain('GET', target), target))) as Http1Response;
       if (r.statusCode >= 300 && r.statusCode < 400 && header(r.headers, 'location')) {
         await r.body.dump();
-        url = new URL(header(r.headers, 'location')!, url).toString();
+        const next = new URL(header(r.headers, 'location')!, url);
+        if (next.protocol !== 'https:' && (next.protocol !== 'http:' || url.startsWith('https:'))) throw new ReproSourcesError('REGISTRY', `${this.name}@${digest}`, `redirect from ${new URL(url).protocol} to ${next.protocol} refused`);
+        url = next.toString();
         continue;
       }
       if (r.statusCode === 404) {
@@ -189,18 +189,19 @@ export class RegistryStore implements BlobStore {
   }
 
   private async withRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (e) {
-        const retryable = e instanceof RetryableResponse || isRetryableError(e);
-        if (!retryable || attempt > this.retries) {
-          if (e instanceof ReproSourcesError) throw e;
-          const why = e instanceof RetryableResponse ? e.message : e instanceof Error ? `${(e as { code?: string }).code ?? ''} ${e.message}`.trim() : String(e);
-          throw new ReproSourcesError('REGISTRY', this.name, `${what}: ${why} (after ${attempt} attempt${attempt === 1 ? '' : 's'})`, { cause: e });
-        }
-        await this.sleep(retryDelayMs(attempt, e instanceof RetryableResponse ? e.retryAfterMs : undefined, 60_000));
-      }
+    let attempts = 0;
+    try {
+      return await withRetries(
+        () => {
+          attempts++;
+          return fn();
+        },
+        { retries: this.retries, ...(this.sleep ? { sleep: this.sleep } : {}) },
+      );
+    } catch (e) {
+      if (e instanceof ReproSourcesError) throw e;
+      const why = e instanceof Error ? `${(e as { code?: string }).code ?? ''} ${e.message}`.trim() : String(e);
+      throw new ReproSourcesError('REGISTRY', this.name, `${what}: ${why.replace(/^DEADLINE /, '')} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, { cause: e });
     }
   }
 
@@ -223,19 +224,19 @@ export class RegistryStore implements BlobStore {
         throw new ReproSourcesError('REGISTRY', this.name, `${r.statusCode === 401 ? 'authentication failed' : 'access denied'} for ${scope}${this.creds ? '' : ' (no credentials: --username with --password-stdin, or docker login)'}`);
       }
     }
-    if (isRetryableStatus(r.statusCode)) {
-      await r.body.dump();
-      throw new RetryableResponse(r.statusCode, parseRetryAfter(header(r.headers, 'retry-after'), Date.now()));
-    }
-    return r;
+    return retryable(r, url);
   }
 
   private async plain(method: Dispatcher.HttpMethod, url: string, body?: Body, headers: Record<string, string> = {}): Promise<Response> {
     const h = { 'user-agent': 'repro-sources', ...headers };
-    if (body === undefined && (method === 'GET' || method === 'HEAD')) return this.http1.request(url, h, method as 'GET' | 'HEAD');
+    const read = body === undefined && (method === 'GET' || method === 'HEAD');
+    // net/http1.ts speaks to origins only: through a proxy, undici carries the reads too
+    const proxied = proxyFor(new URL(url), this.proxies) !== undefined;
+    if (read && !proxied) return this.http1.request(url, h, method as 'GET' | 'HEAD');
     const b = typeof body === 'function' ? body() : body;
     const { dispatcher, request } = await this.loadUndici();
-    return request(url, { method, dispatcher, headers: h, highWaterMark: 1 << 20, ...(b !== undefined ? { body: b } : {}) });
+    const r = await request(url, { method, dispatcher, headers: h, highWaterMark: 1 << 20, ...(b !== undefined ? { body: b } : {}) });
+    return read ? asHttp1Response(r) : r;
   }
 
   private authHeader(scope: string): Record<string, string> {
@@ -280,6 +281,33 @@ export class RegistryStore implements BlobStore {
     const code = body ? /"code"\s*:\s*"([A-Z_]+)"/.exec(body)?.[1] : undefined;
     throw new ReproSourcesError('REGISTRY', this.name, `${what}: HTTP ${r.statusCode}${code ? ` ${code}` : ''}`);
   }
+}
+
+/** A response worth another try becomes the error the retry policy retries. */
+async function retryable<R extends Response>(r: R, url = ''): Promise<R> {
+  if (!isRetryableStatus(r.statusCode)) return r;
+  await r.body.dump();
+  throw new RetryableStatusError(redact(url), r.statusCode, parseRetryAfter(header(r.headers, 'retry-after'), Date.now()));
+}
+
+/** An undici response read the way http1.ts responses are (a sink, or a stream that pauses its source). */
+function asHttp1Response(r: Dispatcher.ResponseData): Http1Response {
+  const body = r.body;
+  const start = (sink: (chunk: Buffer) => void): Promise<number> =>
+    new Promise<number>((resolve, reject) => {
+      let n = 0;
+      body.on('data', (c: Buffer) => {
+        n += c.length;
+        sink(c);
+      });
+      body.once('end', () => resolve(n));
+      body.once('error', reject);
+    });
+  return new Http1Response(r.statusCode, r.headers as Record<string, string | string[]>, start, {
+    pause: () => body.pause(),
+    resume: () => body.resume(),
+    abort: (e) => body.destroy(e),
+  });
 }
 
 function header(h: Record<string, string | string[] | undefined>, name: string): string | undefined {

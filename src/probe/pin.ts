@@ -5,7 +5,7 @@
  */
 import { ReproSourcesError } from '../errors.js';
 import { planRewrites, readSourcesFile, readSourcesFiles } from '../rewrite/files.js';
-import { createAgent } from './http.js';
+import { createAgent } from '../net/agent.js';
 import { probe } from './probe.js';
 import { resolveSnapshot } from './resolve.js';
 

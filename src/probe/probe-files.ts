@@ -1,7 +1,7 @@
 /** probe over sources files: what the files hold (or would after rewrite) is what gets probed. */
 import { UsageError } from '../errors.js';
 import { planRewrites, readSourcesFile, readSourcesFiles } from '../rewrite/files.js';
-import { createAgent } from './http.js';
+import { createAgent } from '../net/agent.js';
 import { probe, type ProbeOptions, type ProbeReport } from './probe.js';
 
 export interface ProbeFilesOptions {

@@ -10,7 +10,7 @@ import type { Dispatcher } from 'undici';
 import { ReproSourcesError } from '../errors.js';
 import { fromSnapshotId } from '../snapshot/id.js';
 import type { SnapshotTarget } from '../sources/target.js';
-import { fetchWithRetry, type FetchOptions } from './http.js';
+import { fetchWithRetry, type FetchOptions } from '../net/request.js';
 import { checkRelease, parseRelease } from './release.js';
 import { resolveSnapshot, type ResolvedSnapshot } from './resolve.js';
 

@@ -7,7 +7,7 @@
 import { ReproSourcesError } from '../errors.js';
 import { archiveInfo } from '../snapshot/archives.js';
 import { fromSnapshotId, toSnapshotId } from '../snapshot/id.js';
-import { fetchWithRetry, headerOf, type FetchOptions } from './http.js';
+import { fetchWithRetry, headerOf, type FetchOptions } from '../net/request.js';
 
 export interface ResolveOptions extends FetchOptions {
   /** Base URL of the service, e.g. http://snapshot.debian.org/archive/ (default: the archive's). */

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { createAgent, fetchWithRetry, headerOf } from '../probe/http.js';
+import { createAgent, fetchWithRetry, headerOf } from '../net/request.js';
 
 export interface UpstreamOptions {
   retries?: number;

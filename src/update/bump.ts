@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { ReproSourcesError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { createAgent } from '../probe/http.js';
+import { createAgent } from '../net/agent.js';
 import { probe } from '../probe/probe.js';
 import { latestSnapshot, resolveSnapshot } from '../probe/resolve.js';
 import { rewriteSources } from '../rewrite/rewrite.js';

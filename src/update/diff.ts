@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { parseParagraphs } from '../deb822/reader.js';
 import { inRoot } from '../fs/root.js';
-import { createAgent, type FetchOptions } from '../probe/http.js';
+import { createAgent, type FetchOptions } from '../net/request.js';
 import { latestSnapshot, resolveSnapshot } from '../probe/resolve.js';
 import { planRewrites, type SourcesFile } from '../rewrite/files.js';
 import { isSnapshotId, parseEpochString, toSnapshotId } from '../snapshot/id.js';

@@ -3,7 +3,8 @@
  * response bytes in chosen pieces: framing, keep-alive, interim responses, broken and silent
  * servers, backpressure. Real sockets; the server side is scripted per test.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -14,7 +15,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Http1Client } from '../../src/net/http1.js';
-import { isRetryableError } from '../../src/probe/retry-policy.js';
+import { isRetryableError } from '../../src/net/retry.js';
 
 interface Request {
   method: string;
@@ -137,6 +138,30 @@ describe('Http1Client', () => {
     expect((await readAll(c, '/b')).body.toString()).toBe('first second');
     expect(connections).toBe(2);
     c.close();
+  });
+
+  it('refuses a body with a transfer coding besides chunked (gzip, chunked), and takes bare-LF heads and folded header lines', async () => {
+    script = (r) =>
+      r.path === '/gz'
+        ? { pieces: ['HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n'] }
+        : { pieces: ['HTTP/1.1 200 OK\nContent-Length: 2\nX-Folded: one\n  two\n\nok'] };
+    const c = new Http1Client();
+    const e = await c.request(`${base}/gz`).then((r) => r.read(() => {})).catch((x: unknown) => x);
+    expect((e as Error).message).toBe('unsupported transfer-encoding gzip, chunked');
+    const r = await c.request(`${base}/lf`);
+    expect([r.statusCode, r.headers['x-folded'], await r.text()]).toEqual([200, 'one two', 'ok']);
+    c.close();
+  });
+
+  it('a response nobody reads keeps no process alive', async () => {
+    // the head, then nothing: the body never comes and nobody asks for it
+    script = () => ({ pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n'] });
+    const code = `import { Http1Client } from ${JSON.stringify(new URL('../../dist/net/http1.js', import.meta.url).href)};
+      const r = await new Http1Client().request(${JSON.stringify(`${base}/unread`)});
+      console.log(r.statusCode);`;
+    // asynchronously: the server answering lives in this process
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code], { timeout: 20_000, encoding: 'utf8' });
+    expect(stdout).toBe('200\n');
   });
 
   it('skips interim 1xx responses', async () => {

@@ -1,6 +1,6 @@
 /** fetchWithRetry and probe() against the fault-injecting snapshot server: attempts, waits, verdicts. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAgent, fetchWithRetry } from '../../src/probe/http.js';
+import { createAgent, fetchWithRetry } from '../../src/net/request.js';
 import { probe, type ProbeEntry } from '../../src/probe/probe.js';
 import { ReproSourcesError } from '../../src/errors.js';
 import type { SnapshotTarget } from '../../src/sources/target.js';

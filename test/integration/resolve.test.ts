@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReproSourcesError } from '../../src/errors.js';
-import { fetchWithRetry } from '../../src/probe/http.js';
+import { fetchWithRetry } from '../../src/net/request.js';
 import { latestSnapshot, resolveSnapshot } from '../../src/probe/resolve.js';
 import { releaseText, startSnapshotServer, type SnapshotServer } from '../helpers/snapshot-server.js';
 

@@ -21,7 +21,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
   addNetOptions(cmd, { several: false });
   addTimeOptions(cmd, { snapshot: false });
   cmd.action(async (flags: Flags) => {
-    const [{ resolveSnapshot }, { createAgent }] = await Promise.all([import('../../probe/resolve.js'), import('../../probe/http.js')]);
+    const [{ resolveSnapshot }, { createAgent }] = await Promise.all([import('../../probe/resolve.js'), import('../../net/agent.js')]);
     const distro = parseDistro(flags.distro) ?? 'debian';
     const archive = flags.archive ?? DISTRO_ARCHIVES[distro][0]!;
     if (flags.snapshotBase.length > 1) throw new UsageError('--snapshot-base', 'resolve takes one base');

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
 import type { CliIo, ExitCode } from '../io.js';
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
@@ -15,6 +16,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .option('--drain <seconds>', 'on SIGTERM, how long responses under way may take before they are cut', '10')
     .addHelpText('after', '\nPoint apt at it with: repro-sources rewrite --snapshot-base http://HOST:PORT/\nGET /healthz, GET /metrics (JSON; ?format=prometheus for Prometheus text). SIGTERM: finish in-flight responses (up to --drain seconds), then exit.')
     .action(async (f: { listen: string; upstream: string[]; cache?: string; archives?: string; keyring: string[]; drain: string }) => {
+      checkListen(f.listen);
       const drainMs = Number(f.drain) * 1000;
       if (!Number.isFinite(drainMs) || drainMs < 0) {
         io.stderr.write(`repro-sources: --drain ${f.drain}: expected a number of seconds\n`);
@@ -56,4 +58,10 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
       });
       setExit(0);
     });
+}
+
+/** HOST:PORT ([V6]:PORT), port 0-65535; refused before anything starts. */
+export function checkListen(listen: string): void {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]/]+):(\d{1,5})$/.exec(listen);
+  if (!m || Number(m[2]) > 65535) throw new UsageError('--listen', `expected HOST:PORT (e.g. 127.0.0.1:3142), got ${JSON.stringify(listen)}`);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { backoffMs, defaultSleep, isRetryableError, isRetryableStatus, parseRetryAfter, retryDelayMs } from '../../src/probe/retry-policy.js';
+import { backoffMs, defaultSleep, isRetryableError, isRetryableStatus, parseRetryAfter, retryDelayMs } from '../../src/net/retry.js';
 
 describe('retry policy', () => {
   it.each([

@@ -1,0 +1,154 @@
+/**
+ * The one request function of the project (probe, resolve, diff, bump, serve's upstream): undici
+ * through the proxy-aware agent of agent.ts, redirects followed by hand hop by hop (so every hop
+ * is recorded, each hop retried on its own, and an https to http downgrade refused), every
+ * attempt and wait under the retry policy and the total deadline of retry.ts.
+ */
+import { AbortError } from 'p-retry';
+import { request, type Dispatcher } from './undici.js';
+import { createAgent } from './agent.js';
+import { ReproSourcesError } from '../errors.js';
+import { Deadline, DeadlineError, RetryableStatusError, defaultSleep, isRetryableStatus, parseRetryAfter, withRetries, type RetryOptions } from './retry.js';
+
+export { defaultSleep, createAgent, RetryableStatusError };
+export type { AgentOptions } from './agent.js';
+
+export interface FetchOptions extends Omit<RetryOptions, 'onRetry'> {
+  dispatcher?: Dispatcher;
+  method?: 'GET' | 'HEAD';
+  headers?: Record<string, string>;
+  /** Follow redirects (up to maxRedirects); when false a 3xx is returned as it is. @default true */
+  followRedirects?: boolean;
+  /** @default 10 */
+  maxRedirects?: number;
+  /** Read the whole body into memory (small documents). @default true */
+  buffer?: boolean;
+  /** After each failed attempt that may be retried: the status or error, and the wait before the next (absent when the total bound ends the call). */
+  onAttempt?: (a: { attempt: number; url: string; status?: number; error?: string; waitMs?: number }) => void;
+}
+
+export interface FetchResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The URL that answered (after redirects). */
+  url: string;
+  /** Every URL requested, in order. */
+  hops: string[];
+  /** 1 + the retries over all hops (a redirect is not a retry). */
+  attempts: number;
+  latencyMs: number;
+  /** With buffer (the default): the body. */
+  body?: Buffer;
+  /** Without buffer: the body stream, for the caller to consume (the total bound no longer applies to it). */
+  stream?: Dispatcher.ResponseData['body'];
+}
+
+type Answer = Omit<FetchResult, 'attempts' | 'latencyMs' | 'hops' | 'url'>;
+
+let sharedAgent: Dispatcher | undefined;
+function agent(): Dispatcher {
+  sharedAgent ??= createAgent();
+  return sharedAgent;
+}
+
+/** GET (or HEAD) with retries; resolves with the final answer (any status), rejects on network failure after the retries. */
+export async function fetchWithRetry(url: string, o: FetchOptions = {}): Promise<FetchResult> {
+  const started = performance.now();
+  const deadline = new Deadline(o.totalTimeoutMs ?? 300_000, o.signal);
+  const hops: string[] = [];
+  const max = o.maxRedirects ?? 10;
+  let headers: Record<string, string> = { 'user-agent': 'repro-sources', ...(o.headers ?? {}) };
+  let attempts = 1;
+  let current = url;
+  const result = (a: Answer): FetchResult => ({ ...a, url: current, hops, attempts, latencyMs: Math.round(performance.now() - started) });
+  try {
+    for (;;) {
+      hops.push(current);
+      const hop = current;
+      let lastAnswer: Answer | undefined;
+      let answer: Answer;
+      try {
+        answer = await withRetries(
+          async (n, signal) => {
+            if (n > 1) attempts++;
+            const a = await fetchOnce(hop, headers, o, signal);
+            if (isRetryableStatus(a.status)) {
+              await a.stream?.dump().catch(() => {});
+              const { stream: _drained, ...kept } = a;
+              lastAnswer = kept;
+              throw new RetryableStatusError(hop, a.status, parseRetryAfter(headerOf(a.headers, 'retry-after'), Date.now()));
+            }
+            return a;
+          },
+          {
+            ...o,
+            deadline,
+            onRetry: ({ attempt, error, waitMs }) =>
+              o.onAttempt?.({
+                attempt,
+                url: hop,
+                ...(error instanceof RetryableStatusError ? { status: error.status } : { error: describe(error) }),
+                ...(waitMs !== undefined ? { waitMs } : {}),
+              }),
+          },
+        );
+      } catch (e) {
+        // out of retries on a status: hand back the last answer, the caller judges it
+        if (e instanceof RetryableStatusError && lastAnswer) return result(lastAnswer);
+        throw e;
+      }
+      const location = headerOf(answer.headers, 'location');
+      if (answer.status >= 300 && answer.status < 400 && location && o.followRedirects !== false) {
+        await answer.stream?.dump().catch(() => {});
+        if (hops.length > max) throw new ReproSourcesError('HTTP', url, `more than ${max} redirects (a loop?): ${hops.slice(-3).join(' -> ')}`);
+        const next = new URL(location, current);
+        if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new ReproSourcesError('HTTP', current, `redirect to a ${next.protocol} URL refused`);
+        if (new URL(current).protocol === 'https:' && next.protocol === 'http:') throw new ReproSourcesError('HTTP', current, `redirect from https to plain http refused: ${next.origin}`);
+        // credentials are for the origin they were given for, not for wherever it redirects
+        if (next.origin !== new URL(current).origin) headers = withoutCredentials(headers);
+        current = next.toString();
+        continue;
+      }
+      return result(answer);
+    }
+  } catch (e) {
+    if (o.signal?.aborted) throw new ReproSourcesError('ABORTED', url, 'cancelled', { cause: e });
+    if (e instanceof ReproSourcesError) throw e;
+    const why = e instanceof DeadlineError ? e.message : describe(e);
+    throw new ReproSourcesError('NETWORK', current, `${why} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, { cause: e });
+  } finally {
+    deadline.done();
+  }
+}
+
+/** One request to one URL, no redirect followed. */
+async function fetchOnce(url: string, headers: Record<string, string>, o: FetchOptions, signal: AbortSignal): Promise<Answer> {
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(url, { method: o.method ?? 'GET', dispatcher: o.dispatcher ?? agent(), headers, signal });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_INVALID_URL' || e instanceof TypeError) throw new AbortError(e as Error);
+    throw e;
+  }
+  if (o.buffer === false) return { status: res.statusCode, headers: res.headers, stream: res.body };
+  const body = o.method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(await res.body.arrayBuffer());
+  return { status: res.statusCode, headers: res.headers, body };
+}
+
+function withoutCredentials(h: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).filter(([k]) => !/^(authorization|proxy-authorization|cookie)$/i.test(k)));
+}
+
+/** The first value of a response header (undici gives arrays for repeated ones). */
+export function headerOf(h: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function describe(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as { code?: string }).code;
+    return code && code !== 'DEADLINE' ? `${code}: ${e.message}` : e.message;
+  }
+  return String(e);
+}
