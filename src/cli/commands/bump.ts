@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jsonDocument } from '../json.js';
 import { UsageError } from '../../errors.js';
 import type { CliIo, ExitCode } from '../io.js';
 
@@ -18,7 +19,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
       const maxStalenessSec = Number(f.maxStaleness);
       if (!Number.isFinite(maxStalenessSec) || maxStalenessSec < 0) throw new UsageError(`--max-staleness ${f.maxStaleness}`, 'must be a number of seconds');
       const r = await bump({ files, to: f.to, snapshotBase: f.snapshotBase ?? io.env.SNAPSHOT_ARCHIVE_BASE, dryRun: f.dryRun === true, maxStalenessSec });
-      io.stdout.write(f.json ? `${JSON.stringify({ ...r, markdown: undefined }, null, 2)}\n` : r.markdown);
+      io.stdout.write(f.json ? jsonDocument({ ...r, markdown: undefined }) : r.markdown);
       setExit(0);
     });
 }

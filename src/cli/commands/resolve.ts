@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jsonDocument } from '../json.js';
 import { UsageError } from '../../errors.js';
 import { DISTRO_ARCHIVES } from '../../snapshot/archives.js';
 import { addTimeOptions, chooseTime, distroOption, parseDistro, type TimeFlags } from '../options.js';
@@ -38,7 +39,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
         maxWaitMs: net.maxWaitMs,
         totalTimeoutMs: net.timeoutMs * (net.retries + 1) + net.maxWaitMs * net.retries,
       });
-      io.stdout.write(flags.json ? `${JSON.stringify({ archive: r.archive, base: r.base, asked: r.asked, id: r.id, checked: r.checked, stalenessSec: r.stalenessSec }, null, 2)}\n` : `${r.id}\n`);
+      io.stdout.write(flags.json ? jsonDocument({ archive: r.archive, base: r.base, asked: r.asked, id: r.id, checked: r.checked, stalenessSec: r.stalenessSec }) : `${r.id}\n`);
     } finally {
       await dispatcher.close();
     }

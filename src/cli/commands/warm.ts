@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jsonDocument } from '../json.js';
 import { addTimeOptions, chooseTime, distroOption, parseDistro, type TimeFlags } from '../options.js';
 import type { CliIo, ExitCode } from '../io.js';
 
@@ -57,7 +58,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
         onProgress: (p) => bar.update(p),
       });
       bar.done();
-      if (flags.json) io.stdout.write(`${JSON.stringify({ ref: `${store.name}@${r.digest}`, ...r }, null, 2)}\n`);
+      if (flags.json) io.stdout.write(jsonDocument({ ref: `${store.name}@${r.digest}`, ...r }));
       else {
         io.stdout.write(`${r.digest}\n`);
         io.stderr.write(`\r\x1b[Krepro-sources: warmed ${store.name}:${r.tag} at ${time.id}: ${r.files} files, ${formatBytes(r.bytesSent)} sent, ${formatBytes(r.bytesSkipped)} skipped\n`.replace(/^\r\x1b\[K/, io.stderr.isTTY ? '\r\x1b[K' : ''));
