@@ -91,7 +91,7 @@ export function generateSources(options: GenerateOptions, template: string): str
 }
 
 /** generate writes suites apt will look for: an unknown name would be a file of 404s. */
-function checkKnownRelease(distro: Distro, codename: string): void {
+export function checkKnownRelease(distro: Distro, codename: string): void {
   if (distro === 'debian') {
     if (DEBIAN_RELEASE_CODENAMES.includes(codename) || DEBIAN_SUITE_ALIASES.includes(codename)) return;
     throw new UsageError(`--codename ${codename}`, `not a Debian release (known: ${[...DEBIAN_RELEASE_CODENAMES, ...DEBIAN_SUITE_ALIASES].join(', ')})`);
