@@ -46,6 +46,14 @@ describe('repro-sources probe and resolve (CLI)', () => {
     ]);
   });
 
+  it('an unknown suite on a Debian path is probed as Debian: exit 1 naming the missing dists', async () => {
+    const f = await sourcesFile('deb http://ftp.de.debian.org/debian nosuch main\n', 'x.list');
+    const r = await runCli(['probe', '--json', '--retries', '0', '--snapshot-base', server.debianBase, '--snapshot', D1, f]);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.entries.map((e: { archive: string; suite: string; ok: boolean; problems: string[] }) => [e.archive, e.suite, e.ok, e.problems])).toEqual([['debian', 'nosuch', false, [`dists/nosuch is not in snapshot ${D1}`]]]);
+  });
+
   it('exit 2 for bad input', async () => {
     const f = await sourcesFile('deb https://download.docker.com/linux/debian bookworm stable\n', 'x.list');
     expect(await runCli(['probe', '--snapshot', D1, f])).toEqual({ code: 2, stdout: '', stderr: `repro-sources: ${f}: no Debian or Ubuntu entries to probe\n` });
