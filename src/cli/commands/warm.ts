@@ -57,8 +57,11 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
         },
         onProgress: (p) => bar.update(p),
       });
+      // as cache push: the default tag names the set, and latest follows it
+      const also = (flags.tag ?? ref.tag) === undefined && r.tag !== 'latest' ? ['latest'] : [];
+      if (also.length > 0) await (await import('../../cache/tags.js')).moveTag(store, r.digest, 'latest');
       bar.done();
-      if (flags.json) io.stdout.write(jsonDocument({ ref: `${store.name}@${r.digest}`, ...r }));
+      if (flags.json) io.stdout.write(jsonDocument({ ref: `${store.name}@${r.digest}`, ...r, alsoTagged: also }));
       else {
         io.stdout.write(`${r.digest}\n`);
         io.stderr.write(`\r\x1b[Krepro-sources: warmed ${store.name}:${r.tag} at ${time.id}: ${r.files} files, ${formatBytes(r.bytesSent)} sent, ${formatBytes(r.bytesSkipped)} skipped\n`.replace(/^\r\x1b\[K/, io.stderr.isTTY ? '\r\x1b[K' : ''));
