@@ -13,8 +13,10 @@ export interface TimeFlags {
   allowFuture?: boolean;
 }
 
-export function addTimeOptions(cmd: Command, { snapshot = true } = {}): Command {
-  cmd.option('--epoch <seconds>', 'time as seconds since 1970 (default: $SOURCE_DATE_EPOCH, else the mtime of the sources file)');
+const MTIME_DEFAULT = { files: ", else the newest mtime of the FILEs, else of ROOT's main sources file", root: ", else the mtime of ROOT's main sources file", none: '' } as const;
+
+export function addTimeOptions(cmd: Command, { snapshot = true, mtime = 'files' as keyof typeof MTIME_DEFAULT } = {}): Command {
+  cmd.option('--epoch <seconds>', `time as seconds since 1970 (default: $SOURCE_DATE_EPOCH${MTIME_DEFAULT[mtime]})`);
   cmd.option('--date <iso>', 'time as an ISO-8601 date or date-time (UTC unless a zone is given)');
   if (snapshot) cmd.option('--snapshot <id>', 'an exact snapshot id, YYYYMMDDTHHMMSSZ');
   cmd.option('--allow-future', 'accept a time after now');

@@ -20,7 +20,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .option('--archive <name>', 'snapshot archive (default: debian, or ubuntu with --distro ubuntu)')
     .option('--json', 'print {archive, base, asked, id, checked, stalenessSec}');
   addNetOptions(cmd, { several: false });
-  addTimeOptions(cmd, { snapshot: false });
+  addTimeOptions(cmd, { snapshot: false, mtime: 'none' });
   cmd.action(async (flags: Flags) => {
     const [{ resolveSnapshot }, { createAgent }] = await Promise.all([import('../../probe/resolve.js'), import('../../probe/http.js')]);
     const distro = parseDistro(flags.distro) ?? 'debian';

@@ -7,7 +7,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
   const cmd = program
     .command('restore')
     .argument('[file...]', 'files to restore (none: every file rewrite changed under ROOT)')
-    .description('give back the exact original bytes of the files rewrite changed')
+    .description('give back the exact original bytes (and mtimes) of the files rewrite changed; a file it left unchanged stays as it is')
     .option('--json', 'print what was restored as JSON');
   addRootOption(cmd);
   cmd.action(async (files: string[], flags: { root: string; json?: boolean }) => {

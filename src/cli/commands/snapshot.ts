@@ -17,7 +17,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .addOption(distroOption())
     .option('--snapshot-base <url>', 'base URL of the snapshot service (for --json urls)')
     .option('--json', 'print {epoch, id, iso, urls} as JSON');
-  addTimeOptions(cmd, { snapshot: false });
+  addTimeOptions(cmd, { snapshot: false, mtime: 'root' });
   addRootOption(cmd);
   cmd.action(async (flags: Flags) => {
     const { snapshotDocument } = await import('../../snapshot/document.js');

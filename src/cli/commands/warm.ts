@@ -27,7 +27,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .requiredOption('--to <ref>', 'oci://HOST[:PORT]/REPO[:TAG] or oci-layout:DIR[:TAG]')
     .option('--tag <tag>', 'tag (default: DISTRO-CODENAME-SNAPSHOT-ARCH)')
     .option('--json', 'print one JSON document');
-  addTimeOptions(cmd);
+  addTimeOptions(cmd, { mtime: 'root' });
   cmd.action(async (packages: string[], flags: Flags) => {
     const [{ warm }, { parseReference }, { openStore }, { progressBar, formatBytes }] = await Promise.all([
       import('../../warm/warm.js'),
