@@ -74,7 +74,7 @@ describe('end to end: pin, install, cache, and install again with the snapshot s
     const pushed = await bundled(['cache', 'push', apt.archivesDir, '--to', `oci://${registry.host}/deb/debian`, '--root', root]);
     expect(pushed.code).toBe(0);
     const digest = pushed.stdout.trim();
-    expect(pushed.stderr).toContain(`pushed oci://${registry.host}/deb/debian:debian-bookworm-20240115T000000Z-amd64: 2 files`);
+    expect(pushed.stderr).toContain(`pushed oci://${registry.host}/deb/debian:debian-bookworm-20240115T000000Z-amd64 (and :latest): 2 files`);
 
     for (const f of await listDir(apt.archivesDir)) await rm(join(apt.archivesDir, f));
     await server.stop();
