@@ -5,6 +5,8 @@
  */
 
 const NO_NEWLINE = '\\ No newline at end of file';
+/** Marks, for comparing only, a last line that has no newline when the other text's has one. */
+const OPEN = '\u0000';
 
 /** Lines without their "\n"; a text that ends without one has its last line marked. */
 function linesOf(text: string): { lines: string[]; lastOpen: boolean } {
@@ -21,6 +23,11 @@ export function unifiedDiff(oldText: string, newText: string, oldName: string, n
   if (oldText === newText) return '';
   const { lines: a, lastOpen: aOpen } = linesOf(oldText);
   const { lines: b, lastOpen: bOpen } = linesOf(newText);
+  // a last line without "\n" equals only another such line: otherwise it is changed, not context
+  if (aOpen !== bOpen) {
+    if (aOpen) a[a.length - 1] += OPEN;
+    else b[b.length - 1] += OPEN;
+  }
   const ops = lineOps(a, b);
   const out: string[] = [`--- ${oldName}`, `+++ ${newName}`];
   // group changes into hunks with `context` lines around them
@@ -43,7 +50,7 @@ export function unifiedDiff(oldText: string, newText: string, oldName: string, n
     const bLen = hunk.filter((o) => o.op !== '-').length;
     out.push(`@@ -${aLen === 0 ? aStart : aStart + 1},${aLen} +${bLen === 0 ? bStart : bStart + 1},${bLen} @@`);
     for (const o of hunk) {
-      out.push(`${o.op}${o.text}`);
+      out.push(`${o.op}${o.text.endsWith(OPEN) ? o.text.slice(0, -1) : o.text}`);
       // the marker follows the last line of a file that has no final newline
       const lastOfA = o.op !== '+' && o.a === a.length - 1 && aOpen;
       const lastOfB = o.op !== '-' && o.b === b.length - 1 && bOpen;
