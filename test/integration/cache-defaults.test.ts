@@ -45,6 +45,10 @@ describe('cache defaults', () => {
     expect(pulled.code).toBe(0);
     expect(JSON.parse(pulled.stdout)).toMatchObject({ schemaVersion: 1, digest, files: 2 });
     expect((await readdir(join(work, 'pulled'))).sort()).toEqual(['hello_2.10-3_amd64.deb', 'libfoo1_1%3a1.2-1_amd64.deb']);
+    // pull --root R restores into R's apt cache, as push --root R reads it
+    const other = join(work, 'other-root');
+    expect((await runCli(['cache', 'pull', repo, '--root', other])).code).toBe(0);
+    expect((await readdir(join(other, 'var/cache/apt/archives'))).sort()).toEqual(['hello_2.10-3_amd64.deb', 'libfoo1_1%3a1.2-1_amd64.deb']);
     const tags = await runCli(['cache', 'tags', repo]);
     expect(tags).toEqual({ code: 0, stdout: 'debian-bookworm-20231114T221320Z-amd64\nlatest\n', stderr: '' });
     const skopeo = JSON.parse(execFileSync('skopeo', ['list-tags', '--tls-verify=false', `docker://${registry.host}/deb/defaults`]).toString());

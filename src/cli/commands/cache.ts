@@ -99,15 +99,17 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
   const pull = cache
     .command('pull')
     .argument('<ref>', 'oci://HOST/REPO[:TAG|@sha256:DIGEST] or oci-layout:DIR[:TAG]')
-    .option('--to <dir>', 'directory to restore into', '/var/cache/apt/archives')
+    .option('--to <dir>', 'directory to restore into (default: ROOT/var/cache/apt/archives)')
     .description('restore a .deb set into DIR, every byte sha256-checked');
   addAuth(pull);
-  pull.action(async (ref: string, f: AuthFlags & { to: string }) => {
+  addRootOption(pull);
+  pull.action(async (ref: string, f: AuthFlags & { to?: string; root: string }) => {
+    const to = f.to ?? join(f.root, 'var/cache/apt/archives');
     // the store's modules (undici) load while the pull's do
     const [{ pullDebs }, { progressBar, formatBytes }, { parsed, store }] = await Promise.all([import('../../cache/pull.js'), import('../progress.js'), open(ref, f, io)]);
     const bar = progressBar(io, !f.json);
     try {
-      const r = await pullDebs(store, f.to, { tag: parsed.tag, digest: parsed.digest, onProgress: (p) => bar.update(p) });
+      const r = await pullDebs(store, to, { tag: parsed.tag, digest: parsed.digest, onProgress: (p) => bar.update(p) });
       bar.done();
       if (f.json) io.stdout.write(jsonDocument(r));
       else io.stderr.write(`repro-sources: pulled ${store.name}@${r.digest}: ${r.files} files, ${formatBytes(r.bytesReceived)} received, ${formatBytes(r.bytesSkipped)} skipped (already there), ${(r.ms / 1000).toFixed(1)} s\n`);
