@@ -64,7 +64,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
       if (flags.json) io.stdout.write(jsonDocument({ ref: `${store.name}@${r.digest}`, ...r, alsoTagged: also }));
       else {
         io.stdout.write(`${r.digest}\n`);
-        io.stderr.write(`\r\x1b[Krepro-sources: warmed ${store.name}:${r.tag} at ${time.id}: ${r.files} files, ${formatBytes(r.bytesSent)} sent, ${formatBytes(r.bytesSkipped)} skipped\n`.replace(/^\r\x1b\[K/, io.stderr.isTTY ? '\r\x1b[K' : ''));
+        io.stderr.write(`\r\x1b[Krepro-sources: warmed ${store.name}:${r.tag}${also.map((t) => ` (and :${t})`).join('')} at ${time.id}: ${r.files} files, ${formatBytes(r.bytesSent)} sent, ${formatBytes(r.bytesSkipped)} skipped\n`.replace(/^\r\x1b\[K/, io.stderr.isTTY ? '\r\x1b[K' : ''));
       }
     } finally {
       await store.close();
