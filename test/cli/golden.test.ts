@@ -136,8 +136,8 @@ const CASES: Case[] = [
   // warm runs this machine's apt-get with a state of its own against the signed test archive
   { name: 'warm', args: () => ['warm', 'hello', '--root', join(W, 'warm-root'), '--snapshot-base', A(), '--to', `oci-layout:${join(W, 'warm-layout')}`], env: { SOURCE_DATE_EPOCH: '1705276800' }, digestsVary: true },
   { name: 'warm-json', args: () => ['warm', 'hello', '--json', '--root', join(W, 'warm-root'), '--snapshot-base', A(), '--to', `oci-layout:${join(W, 'warm-layout')}`], env: { SOURCE_DATE_EPOCH: '1705276800' }, digestsVary: true },
-  // serve's main path is a long-lived server: test/integration/serve.test.ts
   { name: 'warm-no-packages', args: () => ['warm', '--to', `oci-layout:${join(W, 'layout3')}`, '--distro', 'debian', '--codename', 'bookworm', '--epoch', '1700000000'] },
+  { name: 'serve', args: () => ['serve', '--listen', '127.0.0.1:0', '--upstream', P(), '--cache', `oci-layout:${join(W, 'serve-layout')}`] },
   { name: 'serve-bad-cache', args: () => ['serve', '--cache', 'registry.example/deb'] },
   // diff and bump, against the signed test archive
   { name: 'diff', args: () => ['diff', join(W, 'files/test-archive.sources'), '--from', '20240101T120000Z', '--to', '20240215T000000Z', '--snapshot-base', A()] },
@@ -150,6 +150,31 @@ const CASES: Case[] = [
   { name: 'usage-unknown-command', args: () => ['nope'] },
 ];
 
+/** serve until it says where, one request through it, then SIGTERM: what a service manager sees. */
+async function serveSession(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/repro-sources.js'), ...args], { env: cleanEnv() as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      const m = /serving on (\S+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', () => reject(new Error(`serve exited: ${stderr}`)));
+  });
+  const res = await fetch(`${url}debian/20231114T120000Z/dists/bookworm/InRelease`);
+  stdout += `(test) GET debian/20231114T120000Z/dists/bookworm/InRelease: ${res.status}\n`;
+  await res.arrayBuffer();
+  const code = await new Promise<number>((resolve) => {
+    child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
+    child.kill('SIGTERM');
+  });
+  return { code, stdout, stderr };
+}
+
 describe('golden: the built CLI, byte for byte', () => {
   it('every command has a golden case', async () => {
     const { COMMAND_NAMES } = await import('../../src/cli/commands/index.js');
@@ -160,7 +185,7 @@ describe('golden: the built CLI, byte for byte', () => {
   for (const c of CASES) {
     it(c.name, async () => {
       const args = c.args();
-      const r = await runCli(args, { env: cleanEnv(c.env ?? {}), ...(c.cwd ? { cwd: c.cwd() } : {}) });
+      const r = c.name === 'serve' ? await serveSession(args) : await runCli(args, { env: cleanEnv(c.env ?? {}), ...(c.cwd ? { cwd: c.cwd() } : {}) });
       let text = normalize(`$ repro-sources ${args.join(' ')}\nexit: ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`);
       // compressed with their build time inside: the digests, and the sizes by a byte or two
       if (c.digestsVary) text = text.replace(/sha256:[0-9a-f]{64}/g, 'sha256:<DIGEST>').replace(/"(bytes\w+)": [1-9]\d*/g, '"$1": <N>');
