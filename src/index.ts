@@ -1,106 +1,93 @@
 /**
- * repro-sources, the library. Named exports only; the CLI in bin/ is a thin layer over these.
+ * repro-sources, the library: the functions the README documents, their option and result
+ * types, and the error classes. Named exports only; the CLI is a thin layer over these. The
+ * HTTP client is an implementation detail: no option or type here names it (each function
+ * makes and closes its own connections).
  */
+import { probe as probeImpl, type ProbeOptions as ProbeOptionsImpl, type ProbeReport } from './probe/probe.js';
+import { latestSnapshot as latestImpl, resolveSnapshot as resolveImpl, type ResolveOptions as ResolveOptionsImpl, type ResolvedSnapshot } from './probe/resolve.js';
+import { diffSnapshots as diffImpl, type DiffOptions as DiffOptionsImpl, type DiffReport } from './update/diff.js';
+import { startServe as startServeImpl, type ServeHandle, type ServeOptions as ServeOptionsImpl } from './serve/server.js';
+import type { SnapshotTarget } from './sources/target.js';
 
-// errors
+// errors: exitCode 2 is bad input (nothing changed), 1 a runtime failure
 export { ReproSourcesError, UsageError, InputError, EpochError, IntegrityError, isReproSourcesError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 
 // snapshot ids
-export {
-  toSnapshotId,
-  fromSnapshotId,
-  isSnapshotId,
-  parseEpochString,
-  parseDate,
-  checkEpoch,
-  toIso,
-  MAX_EPOCH,
-} from './snapshot/id.js';
-export type { EpochRules } from './snapshot/id.js';
-export { ARCHIVES, archiveInfo, firstSnapshotOf, snapshotUrl, DEBIAN_SNAPSHOT_BASE, UBUNTU_SNAPSHOT_BASE } from './snapshot/archives.js';
+export { toSnapshotId, fromSnapshotId, isSnapshotId, parseEpochString, parseDate, toIso } from './snapshot/id.js';
+export { archiveInfo, snapshotUrl, DEBIAN_SNAPSHOT_BASE, UBUNTU_SNAPSHOT_BASE } from './snapshot/archives.js';
 export type { ArchiveInfo, Distro } from './snapshot/archives.js';
 export { snapshotDocument } from './snapshot/document.js';
 export type { SnapshotDocument } from './snapshot/document.js';
-
-// deb822 indexes
-export { parseParagraphs, readParagraphs, readParagraphBatches, stripClearsign, field } from './deb822/reader.js';
-export { fileChunks } from './fs/file-chunks.js';
-export type { Paragraph, ReadOptions } from './deb822/reader.js';
-
-// system files
-export { parseOsRelease, distroOf } from './apt/os-release.js';
-export type { OsRelease, DistroRelease } from './apt/os-release.js';
-
-// lossless deb822 and sources files
-export { parseDeb822, serializeDeb822, setField, mapFieldWords, fieldValue, fieldWords, findField } from './deb822/document.js';
-export type { Deb822Document, Deb822Paragraph, Deb822Field } from './deb822/document.js';
-export { parseOneLine, serializeOneLine, editEntryLine } from './sources/one-line.js';
-export type { OneLineDocument, OneLineEntry, OneLineEdit } from './sources/one-line.js';
-export { parseDeb822Sources } from './sources/deb822-sources.js';
-export type { SourcesStanza, Deb822SourcesDocument } from './sources/deb822-sources.js';
 export type { SnapshotTarget } from './sources/target.js';
 
 // rewrite and restore
+export { rewriteSources } from './rewrite/rewrite.js';
+export type { RewriteOptions, RewriteResult, ReportEntry, ReportKind, SourcesFormat } from './rewrite/rewrite.js';
 export { classifyEntry } from './rewrite/classify.js';
-export type { Classification } from './rewrite/classify.js';
-export { rewriteSources, detectFormat, REPORT_KIND_INFO } from './rewrite/rewrite.js';
-export type { RewriteOptions, RewriteResult, ReportEntry, ReportKind } from './rewrite/rewrite.js';
+export type { Classification, EntryFacts } from './rewrite/classify.js';
 export { runRewrite } from './rewrite/run.js';
-export type { RewriteRunOptions, RewriteRun } from './rewrite/run.js';
-export { readSourcesFiles, readSourcesFile, snapshotTargets, planRewrites } from './rewrite/files.js';
+export type { RewriteRunOptions, RewriteRun, FileOutcome } from './rewrite/run.js';
 export { restoreOriginals } from './rewrite/stash.js';
+export type { RestoreOutcome } from './rewrite/stash.js';
+export { parseOsRelease, distroOf } from './apt/os-release.js';
+export type { OsRelease, DistroRelease } from './apt/os-release.js';
 
 // generate
-export { generateSources } from './generate/generate.js';
+export { generateSources, templateName } from './generate/generate.js';
 export type { GenerateOptions } from './generate/generate.js';
 export { loadTemplate } from './generate/templates.js';
 
 // probe and resolve
-export { probe } from './probe/probe.js';
-export type { ProbeOptions, ProbeReport, ProbeEntry } from './probe/probe.js';
-export { resolveSnapshot, latestSnapshot } from './probe/resolve.js';
+export type { ProbeReport, ProbeEntry } from './probe/probe.js';
 export type { ResolvedSnapshot } from './probe/resolve.js';
-export { fetchWithRetry, createAgent } from './net/request.js';
-export type { FetchOptions, FetchResult } from './net/request.js';
-export { parseRetryAfter, isRetryableStatus, isRetryableError } from './net/retry.js';
-export { parseRelease, checkRelease } from './probe/release.js';
+export { probeFiles } from './probe/probe-files.js';
+export type { ProbeFilesOptions } from './probe/probe-files.js';
+
+export type ProbeOptions = Omit<ProbeOptionsImpl, 'dispatcher'>;
+/** Checks that every snapshot repository the targets name is there, whole and fresh. */
+export const probe: (targets: readonly SnapshotTarget[], options?: ProbeOptions) => Promise<ProbeReport> = probeImpl;
+
+export type ResolveOptions = Omit<ResolveOptionsImpl, 'dispatcher'>;
+/** The exact snapshot a server holds at or before a time. */
+export const resolveSnapshot: (o: ResolveOptions) => Promise<ResolvedSnapshot> = resolveImpl;
+/** The newest snapshot a server holds. */
+export const latestSnapshot: (o: Omit<ResolveOptions, 'id'> & { now?: () => number }) => Promise<ResolvedSnapshot> = latestImpl;
 
 // OCI cache
 export { parseReference, formatReference } from './oci/reference.js';
 export type { OciReference } from './oci/reference.js';
 export { openStore } from './oci/store.js';
 export type { BlobStore, StoreOptions } from './oci/store.js';
-export { buildManifest, parseManifest } from './oci/manifest.js';
 export { pushDebs } from './cache/push.js';
-export type { PushOptions, PushResult } from './cache/push.js';
+export type { PushOptions, PushResult, TransferProgress } from './cache/push.js';
 export { pullDebs } from './cache/pull.js';
 export type { PullOptions, PullResult } from './cache/pull.js';
 export { listDebs } from './cache/list.js';
+export type { ListedPackage } from './cache/list.js';
+export { listTags, moveTag, LATEST_TAG } from './cache/tags.js';
+export { warm } from './warm/warm.js';
+export type { WarmOptions, WarmResult } from './warm/warm.js';
 
-// apt
-export { createIsolatedApt, parsePrintUris } from './apt/isolated-apt.js';
-export type { IsolatedApt, IsolatedAptOptions } from './apt/isolated-apt.js';
+// serve
+export type ServeOptions = Omit<ServeOptionsImpl, 'dispatcher'>;
+export type { ServeHandle } from './serve/server.js';
+/** Serves snapshot URLs to apt from a cache, asking upstream at most once per object. */
+export const startServe: (o?: ServeOptions) => Promise<ServeHandle> = startServeImpl;
 
 // updates
-export { diffSnapshots } from './update/diff.js';
-export type { DiffReport } from './update/diff.js';
+export type DiffOptions = Omit<DiffOptionsImpl, 'fetch'>;
+export type { DiffReport, ArchiveDiff } from './update/diff.js';
+/** What moving the pin from one snapshot to another changes for the packages a build uses. */
+export const diffSnapshots: (o: DiffOptions) => Promise<DiffReport> = diffImpl;
 export { bump } from './update/bump.js';
-export type { BumpReport } from './update/bump.js';
+export type { BumpOptions, BumpReport, FileBump } from './update/bump.js';
 export { compareVersions } from './update/packages-diff.js';
 export { findDockerfilePins } from './update/pins.js';
-
-// probe and resolve: sources files in, pins out; the retry policy for other network edges
-export { probeFiles } from './probe/probe-files.js';
-export type { ProbeFilesOptions } from './probe/probe-files.js';
-export { networkPins } from './probe/pin.js';
-export type { PinOptions, Pins } from './probe/pin.js';
-export type { ResolveOptions } from './probe/resolve.js';
-export type { AgentOptions } from './net/agent.js';
-export { backoffMs, retryDelayMs, defaultSleep } from './net/retry.js';
-export type { BackoffOptions, RetryOptions } from './net/retry.js';
-export { releaseTime } from './probe/release.js';
-export type { ReleaseInfo, ReleaseCheck } from './probe/release.js';
+export type { DockerfilePin } from './update/pins.js';
+export { dockerfileRelease, dockerfileStages, aptInstallPackages, imageRelease } from './update/dockerfile.js';
+export type { BaseRelease, DockerfileStage } from './update/dockerfile.js';
 
 // lockfiles: the exact .debs of a build
 export { lock, checkLock, bumpLock } from './lock/lock.js';

@@ -1,6 +1,7 @@
 /**
  * The epoch repro-sources-list.sh uses when SOURCE_DATE_EPOCH is unset: the mtime of the
- * image's main sources file, which debuerreotype sets to the image's build time.
+ * image's main sources file, which debuerreotype sets to the image's build time (rewrite keeps
+ * that mtime, so a second run finds the same time). For named files: the newest of theirs.
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,4 +24,19 @@ export async function epochFromSourcesMtime(root: string): Promise<{ epoch: numb
     }
   }
   return undefined;
+}
+
+/**
+ * The newest mtime (whole seconds) among explicitly named files: they are what the build uses,
+ * not the host's own sources file. Unreadable files are skipped (their read reports them).
+ */
+export async function epochFromFilesMtime(files: readonly string[]): Promise<{ epoch: number; file: string } | undefined> {
+  let best: { epoch: number; file: string } | undefined;
+  for (const file of files) {
+    const st = await stat(file).catch(() => undefined);
+    if (!st?.isFile()) continue;
+    const epoch = Math.floor(st.mtimeMs / 1000);
+    if (!best || epoch > best.epoch) best = { epoch, file };
+  }
+  return best;
 }

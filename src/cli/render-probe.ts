@@ -1,10 +1,11 @@
 /** probe's table for people and its JSON document for machines. */
 import { formatDuration, type ProbeReport } from '../probe/probe.js';
+import { jsonDocument } from './json.js';
 import type { CliIo } from './io.js';
 
 export function renderProbe(report: ProbeReport, io: CliIo, opts: { json: boolean }): void {
   if (opts.json) {
-    io.stdout.write(`${JSON.stringify({ ok: report.ok, elapsedMs: report.elapsedMs, chosenBases: report.chosenBases, entries: report.entries }, null, 2)}\n`);
+    io.stdout.write(jsonDocument({ ok: report.ok, elapsedMs: report.elapsedMs, chosenBases: report.chosenBases, entries: report.entries }));
     return;
   }
   const rows = [['', 'ARCHIVE', 'SUITE', 'SNAPSHOT', 'STALE', 'HTTP', 'TRIES', 'MS', 'PROBLEMS']];

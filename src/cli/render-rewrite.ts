@@ -2,10 +2,20 @@
 import type { RewriteRun } from '../rewrite/run.js';
 import { REPORT_KIND_INFO } from '../rewrite/rewrite.js';
 import type { CliIo } from './io.js';
+import { isUtf8 } from 'node:buffer';
+import { UsageError } from '../errors.js';
+import { jsonDocument } from './json.js';
 
 export function renderRewrite(run: RewriteRun, io: CliIo, opts: { json: boolean }): void {
   if (opts.json) {
+    // --stdout and --dry-run put what they would print into the document
+    let printed: Record<string, string> = {};
+    if (run.mode !== 'write' && run.output) {
+      if (!isUtf8(run.output)) throw new UsageError('--json', `${run.files[0]?.path ?? 'the file'} is not UTF-8 text, which JSON can't carry byte for byte; use --stdout without --json`);
+      printed = run.mode === 'stdout' ? { content: run.output.toString('utf8') } : { diff: run.output.toString('utf8') };
+    }
     const doc = {
+      mode: run.mode,
       id: run.id,
       epoch: run.epoch,
       dropIn: run.dropIn,
@@ -26,8 +36,9 @@ export function renderRewrite(run: RewriteRun, io: CliIo, opts: { json: boolean 
         })),
       })),
       written: run.written,
+      ...printed,
     };
-    io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    io.stdout.write(jsonDocument(doc));
     return;
   }
   if (run.output) {

@@ -11,6 +11,8 @@ let counter = 0;
 export interface AtomicWriteOptions {
   /** Mode for a new file (an existing file keeps its own). @default 0o644 */
   mode?: number;
+  /** Give the new file this modification time (rewrite keeps a sources file's mtime: it is the drop-in's default time). */
+  mtime?: Date;
 }
 
 export async function writeFileAtomic(path: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
@@ -26,6 +28,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
       // keeping the owner needs root; as anyone else the file is theirs anyway
       if (process.getuid?.() === 0) await chown(tmp, old.uid, old.gid);
     }
+    if (options.mtime) await fh.utimes(options.mtime, options.mtime);
     await fh.sync();
   } catch (e) {
     await fh.close();

@@ -6,6 +6,7 @@
 import { UsageError } from '../errors.js';
 import { archiveInfo, snapshotUrl, type Distro } from '../snapshot/archives.js';
 import { toSnapshotId } from '../snapshot/id.js';
+import { DEBIAN_RELEASE_CODENAMES, DEBIAN_SUITE_ALIASES, UBUNTU_RELEASE_CODENAMES, UBUNTU_RETIRED_BEFORE_SNAPSHOTS } from '../snapshot/releases.js';
 import { renderTemplate, type TemplateScope } from './render.js';
 
 export type SourcesFormat = 'deb822' | 'one-line';
@@ -49,6 +50,7 @@ interface Repo {
 export function generateSources(options: GenerateOptions, template: string): string {
   const codename = options.codename;
   if (!/^[a-z][a-z0-9-]*$/.test(codename)) throw new UsageError(`--codename ${codename}`, 'not a release codename (lowercase letters, digits, "-")');
+  checkKnownRelease(options.distro, codename);
   for (const list of [options.components ?? [], options.architectures ?? []]) {
     for (const item of list) if (!/^[a-z0-9][a-z0-9.+_-]*$/i.test(item)) throw new UsageError(item, 'not a component or architecture name');
   }
@@ -86,6 +88,19 @@ export function generateSources(options: GenerateOptions, template: string): str
     stanzas,
     lines,
   });
+}
+
+/** generate writes suites apt will look for: an unknown name would be a file of 404s. */
+export function checkKnownRelease(distro: Distro, codename: string): void {
+  if (distro === 'debian') {
+    if (DEBIAN_RELEASE_CODENAMES.includes(codename) || DEBIAN_SUITE_ALIASES.includes(codename)) return;
+    throw new UsageError(`--codename ${codename}`, `not a Debian release (known: ${[...DEBIAN_RELEASE_CODENAMES, ...DEBIAN_SUITE_ALIASES].join(', ')})`);
+  }
+  if (UBUNTU_RELEASE_CODENAMES.includes(codename)) return;
+  if (UBUNTU_RETIRED_BEFORE_SNAPSHOTS.has(codename)) {
+    throw new UsageError(`--codename ${codename}`, `Ubuntu ${codename} was retired before snapshot.ubuntu.com's first snapshot (known: ${UBUNTU_RELEASE_CODENAMES.join(', ')})`);
+  }
+  throw new UsageError(`--codename ${codename}`, `not an Ubuntu release (known: ${UBUNTU_RELEASE_CODENAMES.join(', ')})`);
 }
 
 export function templateName(format: SourcesFormat = 'deb822'): string {

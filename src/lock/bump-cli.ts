@@ -4,11 +4,12 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { CliIo, ExitCode } from '../cli/io.js';
 import { bumpLock } from './lock.js';
+import { jsonDocument } from '../cli/json.js';
 
 export async function runBumpLock(files: readonly string[], f: { to: string; snapshotBase?: string | undefined; dryRun: boolean; json: boolean }, io: CliIo): Promise<ExitCode> {
   if (files.length !== 1) throw new UsageError('bump', 'bump one lockfile at a time, and no other file with it');
   const r = await bumpLock({ file: resolve(io.cwd, files[0]!), name: files[0]!, to: f.to, snapshotBase: f.snapshotBase, dryRun: f.dryRun, now: io.now });
-  if (f.json) io.stdout.write(`${JSON.stringify({ changed: r.changed, from: r.before.request.time, to: r.after.request.time, diff: r.diff }, null, 2)}\n`);
+  if (f.json) io.stdout.write(jsonDocument({ changed: r.changed, from: r.before.request.time, to: r.after.request.time, diff: r.diff }));
   else io.stdout.write(r.markdown);
   return 0;
 }

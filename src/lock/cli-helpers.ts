@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import type { CliIo, ExitCode } from '../cli/io.js';
 import { readLockfile } from './read.js';
 import { checkDirHoldsLock, readDebNames, warmLocked } from './locked-set.js';
+import { jsonDocument } from '../cli/json.js';
 
 export async function warmLockCli(packages: readonly string[], file: string, f: { to: string; tag?: string | undefined; snapshotBase?: string | undefined; json: boolean }, io: CliIo): Promise<ExitCode> {
   if (packages.length > 0) throw new UsageError('--lock', 'takes the packages from the lock, not from arguments');
@@ -13,7 +14,7 @@ export async function warmLockCli(packages: readonly string[], file: string, f: 
   const store = await openStore(ref, { env: io.env });
   try {
     const r = await warmLocked({ lockfile, store, tag: f.tag ?? ref.tag, snapshotBase: f.snapshotBase });
-    if (f.json) io.stdout.write(`${JSON.stringify({ ref: `${store.name}@${r.digest}`, ...r }, null, 2)}\n`);
+    if (f.json) io.stdout.write(jsonDocument({ ref: `${store.name}@${r.digest}`, ...r }));
     else {
       io.stdout.write(`${r.digest}\n`);
       io.stderr.write(`repro-sources: warmed ${store.name}:${r.tag} with ${file}: ${r.files} files, ${formatBytes(r.bytesSent)} sent, ${formatBytes(r.bytesSkipped)} skipped\n`);

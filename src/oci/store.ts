@@ -3,7 +3,7 @@
  * image layout on disk (layout.ts). push, pull and list never know which.
  */
 import type { Readable } from 'node:stream';
-import type { OciReference } from './reference.js';
+import { parseReference, type OciReference } from './reference.js';
 
 export interface BlobStore {
   /** For messages: the reference without tag or digest. */
@@ -42,7 +42,12 @@ export interface StoreOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export async function openStore(ref: OciReference, options: StoreOptions = {}): Promise<BlobStore> {
+/**
+ * Opens a store: `oci://HOST[:PORT]/REPO` or `oci-layout:DIR` as a string (parsed here; bad ones
+ * throw a UsageError) or as a parsed reference.
+ */
+export async function openStore(reference: OciReference | string, options: StoreOptions = {}): Promise<BlobStore> {
+  const ref = typeof reference === 'string' ? parseReference(reference) : reference;
   if (ref.kind === 'layout') {
     const { LayoutStore } = await import('./layout.js');
     return LayoutStore.open(ref.dir);

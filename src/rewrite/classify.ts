@@ -6,6 +6,7 @@
  */
 import { isSnapshotId } from '../snapshot/id.js';
 import type { Distro } from '../snapshot/archives.js';
+import { DEBIAN_RELEASE_CODENAMES, DEBIAN_SUITE_ALIASES, UBUNTU_RETIRED_BEFORE_SNAPSHOTS } from '../snapshot/releases.js';
 
 export type Classification =
   /** A distro archive mirror: pin it to `${base}${archive}/${id}/${subdir}`. */
@@ -45,20 +46,10 @@ const SNAPSHOT_ARCHIVES: Record<string, Distro> = {
   'ubuntu-ports': 'ubuntu',
 };
 
-const DEBIAN_CODENAMES = new Set([
-  'buzz', 'rex', 'bo', 'hamm', 'slink', 'potato', 'woody', 'sarge', 'etch', 'lenny', 'squeeze', 'wheezy', 'jessie', 'stretch',
-  'buster', 'bullseye', 'bookworm', 'trixie', 'forky', 'duke',
-  'oldoldstable', 'oldstable', 'stable', 'testing', 'unstable', 'sid', 'experimental', 'rc-buggy',
-]);
+const DEBIAN_CODENAMES: ReadonlySet<string> = new Set([...DEBIAN_RELEASE_CODENAMES, ...DEBIAN_SUITE_ALIASES]);
 const DEBIAN_POCKETS = new Set(['', '-updates', '-backports', '-backports-sloppy', '-proposed-updates', '-lts', '-security', '/updates']);
 const DEBIAN_COMPONENTS = new Set(['main', 'contrib', 'non-free', 'non-free-firmware']);
 
-/** Ubuntu releases, and whether snapshot.ubuntu.com (from 2023-03-01) can have them. */
-const UBUNTU_RETIRED_BEFORE_SNAPSHOTS = new Set([
-  'warty', 'hoary', 'breezy', 'dapper', 'edgy', 'feisty', 'gutsy', 'hardy', 'intrepid', 'jaunty', 'karmic', 'lucid', 'maverick',
-  'natty', 'oneiric', 'precise', 'quantal', 'raring', 'saucy', 'utopic', 'vivid', 'wily', 'yakkety', 'zesty', 'artful', 'cosmic',
-  'disco', 'eoan', 'groovy', 'hirsute', 'impish',
-]);
 const UBUNTU_POCKETS = new Set(['', '-updates', '-security', '-backports', '-proposed']);
 const UBUNTU_COMPONENTS = new Set(['main', 'restricted', 'universe', 'multiverse']);
 
@@ -157,6 +148,11 @@ export function classifyEntry(e: EntryFacts): Classification {
   }
   if (isDebianSuite && !debianLike && (last === 'debian' || last === 'debian-security')) {
     return { kind: 'foreign', reason: 'a path ending in /debian, but not Debian components' };
+  }
+  // a codename newer than the table (or a typo): the archive path and Debian's components say
+  // it is Debian, and probe can then say which dists/ the snapshot lacks (as Ubuntu's do)
+  if ((last === 'debian' || last === 'debian-security') && debianSuite !== undefined && /^[a-z]+$/.test(debianSuite.codename) && componentsIn(e.components, DEBIAN_COMPONENTS)) {
+    return { kind: 'archive', distro: 'debian', archive: last, subdir: '', transport: u.transport };
   }
   return { kind: 'foreign', reason: 'not a Debian or Ubuntu archive' };
 }

@@ -15,6 +15,8 @@ import type { SnapshotTarget } from '../sources/target.js';
 export interface SourcesFile {
   path: string;
   content: Buffer;
+  /** Modification time when read: a rewrite keeps it (the drop-in's default time comes from it). */
+  mtimeMs?: number | undefined;
 }
 
 export async function readSourcesFile(path: string): Promise<SourcesFile> {
@@ -23,7 +25,7 @@ export async function readSourcesFile(path: string): Promise<SourcesFile> {
   });
   if (!st.isFile()) throw new InputError(path, 'not a regular file');
   if (st.size > MAX_SOURCES_BYTES) throw new InputError(path, `too large (${st.size} bytes; a sources file is at most ${MAX_SOURCES_BYTES})`);
-  return { path, content: await readFile(path) };
+  return { path, content: await readFile(path), mtimeMs: st.mtimeMs };
 }
 
 /** ROOT/etc/apt/sources.list and ROOT/etc/apt/sources.list.d/*.list|*.sources, in apt's order. */
@@ -45,13 +47,14 @@ export interface FileRewrite {
   before: Buffer;
   after: Buffer;
   result: RewriteResult;
+  mtimeMs?: number | undefined;
 }
 
 /** Rewrites every file in memory; throws on the first bad one, having written nothing. */
 export function planRewrites(files: readonly SourcesFile[], options: Omit<RewriteOptions, 'file' | 'format'>): FileRewrite[] {
   return files.map((f) => {
     const result = rewriteSources(f.content, { ...options, file: f.path });
-    return { path: f.path, before: f.content, after: textToBytes(result.text), result };
+    return { path: f.path, before: f.content, after: textToBytes(result.text), result, mtimeMs: f.mtimeMs };
   });
 }
 
@@ -60,15 +63,19 @@ export function snapshotTargets(files: readonly SourcesFile[], options: Omit<Rew
   return planRewrites(files, options).flatMap((r) => r.result.targets);
 }
 
-/** Writes the changed files of a plan atomically, stashing each original first. */
+/**
+ * Writes the changed files of a plan atomically, stashing each original first. Each keeps its
+ * modification time: without SOURCE_DATE_EPOCH the drop-in takes its time from it, so a second
+ * run must find the same time (restore puts it back too).
+ */
 export async function applyRewrites(plan: readonly FileRewrite[], root: string): Promise<void> {
   for (const r of plan) if (r.result.changed) await confinedRealPath(root, r.path);
   // loaded when something is written: --stdout and --dry-run never need it
   const { stashOriginal } = await import('./stash.js');
   for (const r of plan) {
     if (!r.result.changed) continue;
-    await stashOriginal(root, r.path, r.before, r.after);
-    await writeFileAtomic(r.path, r.after);
+    await stashOriginal(root, r.path, r.before, r.after, r.mtimeMs);
+    await writeFileAtomic(r.path, r.after, r.mtimeMs !== undefined ? { mtime: new Date(r.mtimeMs) } : {});
   }
 }
 

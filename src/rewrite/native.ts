@@ -7,8 +7,12 @@
 import { UsageError } from '../errors.js';
 import type { DistroRelease } from '../apt/os-release.js';
 import type { SnapshotTarget } from '../sources/target.js';
+import { DEBIAN_RELEASE_CODENAMES, UBUNTU_WITHOUT_NATIVE_SNAPSHOTS } from '../snapshot/releases.js';
+import { compareVersions } from '../update/packages-diff.js';
 
-const DEBIAN_WITHOUT = new Set(['buster', 'bullseye', 'bookworm', 'stretch', 'jessie', 'wheezy', 'squeeze']);
+const DEBIAN_WITHOUT = new Set(DEBIAN_RELEASE_CODENAMES.slice(0, DEBIAN_RELEASE_CODENAMES.indexOf('trixie')));
+/** apt learned Snapshot: / snapshot= in 2.7 (Ubuntu 23.10; Debian 13 has 3.0). */
+export const NATIVE_MIN_APT = '2.7';
 
 /** Refuses a target whose apt has no snapshot support (Debian before 13, Ubuntu before 23.10). */
 export function checkNativeSupport(os: DistroRelease, where: string): void {
@@ -19,8 +23,26 @@ export function checkNativeSupport(os: DistroRelease, where: string): void {
     }
   } else if (os.distro === 'ubuntu') {
     const v = os.versionId ? Number.parseFloat(os.versionId) : undefined;
-    if (v !== undefined && v < 23.1) {
-      throw new UsageError('--native', `${where} is Ubuntu ${os.versionId}: its apt needs updates for snapshot support; rewrite without --native`);
+    if ((v !== undefined && v < 23.1) || (os.codename && UBUNTU_WITHOUT_NATIVE_SNAPSHOTS.has(os.codename))) {
+      throw new UsageError('--native', `${where} is Ubuntu ${os.versionId ?? os.codename}: its apt (before 2.7) has no snapshot support; rewrite without --native`);
+    }
+  }
+}
+
+/** Refuses a root whose installed apt (its dpkg status) is older than 2.7: it would ignore snapshot=. */
+export function checkNativeApt(aptVersion: string | undefined, where: string): void {
+  if (aptVersion !== undefined && compareVersions(aptVersion, NATIVE_MIN_APT) < 0) {
+    throw new UsageError('--native', `${where} has apt ${aptVersion}: apt before ${NATIVE_MIN_APT} ignores Snapshot: and snapshot=; rewrite without --native`);
+  }
+}
+
+/** Refuses entries of a release whose apt has no snapshot support (bookworm, jammy ...): apt there would ignore it. */
+export function checkNativeTargets(targets: readonly SnapshotTarget[]): void {
+  for (const t of targets) {
+    for (const suite of t.suites) {
+      const codename = suite.replace(/[-/].*$/, '');
+      const old = t.distro === 'debian' ? DEBIAN_WITHOUT.has(codename) : UBUNTU_WITHOUT_NATIVE_SNAPSHOTS.has(codename);
+      if (old) throw new UsageError('--native', `${t.origin?.file ?? '<input>'}:${t.origin?.line ?? 0}: ${suite} is a release whose apt has no snapshot support (apt ${NATIVE_MIN_APT} or newer needs it); rewrite without --native`);
     }
   }
 }

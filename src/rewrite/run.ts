@@ -6,13 +6,15 @@
 import { EpochError, UsageError } from '../errors.js';
 import { archiveInfo, firstSnapshotOf } from '../snapshot/archives.js';
 import { fromSnapshotId } from '../snapshot/id.js';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { displayText } from '../sources/text.js';
 import { applyRewrites, assertNoneFailed, planRewrites, readSourcesFile, readSourcesFiles, type FileRewrite } from './files.js';
 import { hasSystemCaBundle, installCaBundle, keepAptCache, readDistro } from './drop-in.js';
 import type { ReportEntry, RewriteOptions } from './rewrite.js';
 import { unifiedDiff } from './unified-diff.js';
-import { checkNativeSupport, nativeSnapshotConf } from './native.js';
+import { checkNativeApt, checkNativeSupport, checkNativeTargets, nativeSnapshotConf } from './native.js';
+import { installedVersion } from '../apt/dpkg-status.js';
 import { putRootFile } from './files.js';
 
 export interface RewriteRunOptions extends Omit<RewriteOptions, 'file' | 'format'> {
@@ -25,6 +27,8 @@ export interface RewriteRunOptions extends Omit<RewriteOptions, 'file' | 'format
   strict?: boolean | undefined;
   /** Write a CA bundle for HTTPS snapshot servers: default on in drop-in mode for Ubuntu roots without one. */
   caBundle?: boolean | undefined;
+  /** dry-run: patch paths are relative to this directory (default: the process's). */
+  cwd?: string | undefined;
   /** The drop-in's environment: BACKPORTS, KEEP_CACHE, WRITE_SOURCE_DATE_EPOCH. */
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -37,6 +41,7 @@ export interface FileOutcome {
 }
 
 export interface RewriteRun {
+  mode: 'write' | 'stdout' | 'dry-run';
   id: string;
   epoch: number;
   dropIn: boolean;
@@ -56,6 +61,7 @@ export async function runRewrite(o: RewriteRunOptions): Promise<RewriteRun> {
   if (dropIn && distro?.distro === undefined) throw new UsageError(`${o.root}/etc/os-release`, 'neither Debian nor Ubuntu (ID/ID_LIKE)');
 
   if (o.native && distro) checkNativeSupport(distro, o.root);
+  if (o.native && (dropIn || o.root !== '/')) checkNativeApt(await installedVersion(o.root, 'apt'), o.root);
   const snapshotBase = o.snapshotBase;
   const plan = planRewrites(files, { ...o, ...(snapshotBase ? { snapshotBase } : {}) });
   if (dropIn && distro?.distro === 'debian' && distro.codename && (o.env ?? {}).BACKPORTS === '1') {
@@ -68,14 +74,16 @@ export async function runRewrite(o: RewriteRunOptions): Promise<RewriteRun> {
       break;
     }
   }
+  if (o.native) checkNativeTargets(plan.flatMap((r) => r.result.targets));
   checkFirstSnapshots(plan, o.epoch);
   assertNoneFailed(plan, o.strict === true);
 
   const outcomes = plan.map((r): FileOutcome => ({ path: r.path, format: r.result.format, changed: r.result.changed, entries: r.result.report }));
-  const run: RewriteRun = { id: o.id, epoch: o.epoch, dropIn, files: outcomes, written: [] };
+  const run: RewriteRun = { mode: o.mode, id: o.id, epoch: o.epoch, dropIn, files: outcomes, written: [] };
   if (o.mode === 'stdout') return { ...run, output: plan[0]!.after };
   if (o.mode === 'dry-run') {
-    const diff = plan.map((r) => unifiedDiff(displayText(r.before.toString('latin1')), displayText(r.after.toString('latin1')), `a${r.path}`, `b${r.path}`)).join('');
+    const cwd = o.cwd ?? process.cwd();
+    const diff = plan.map((r) => unifiedDiff(displayText(r.before.toString('latin1')), displayText(r.after.toString('latin1')), `a/${patchPath(r.path, cwd)}`, `b/${patchPath(r.path, cwd)}`)).join('');
     return { ...run, output: Buffer.from(diff) };
   }
 
@@ -96,6 +104,16 @@ export async function runRewrite(o: RewriteRunOptions): Promise<RewriteRun> {
     if (out && out !== '/dev/null') await writeFileAtomic(out, `${o.epoch}\n`);
   }
   return run;
+}
+
+/**
+ * The path a dry-run patch names: relative to cwd when the file is under it (`patch -p1` and
+ * `git apply` there), else the absolute path without its leading slash (apply from /).
+ */
+export function patchPath(file: string, cwd: string): string {
+  const abs = resolve(cwd, file);
+  const rel = relative(cwd, abs);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs.replace(/^\/+/, '');
 }
 
 /** An Ubuntu entry pinned before snapshot.ubuntu.com began would 404: refuse the whole run. */

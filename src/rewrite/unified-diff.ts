@@ -1,9 +1,33 @@
-/** A unified diff of two small texts (sources files), for `rewrite --dry-run`. Pure. */
+/**
+ * A unified diff of two small texts (sources files), for `rewrite --dry-run`, in the form
+ * `git apply` and `patch -p1` take: names as given (a/PATH, b/PATH), and "\\ No newline at end
+ * of file" after a last line without one. Pure.
+ */
+
+const NO_NEWLINE = '\\ No newline at end of file';
+/** Marks, for comparing only, a last line that has no newline when the other text's has one. */
+const OPEN = '\u0000';
+
+/** Lines without their "\n"; a text that ends without one has its last line marked. */
+function linesOf(text: string): { lines: string[]; lastOpen: boolean } {
+  if (text === '') return { lines: [], lastOpen: false };
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') {
+    lines.pop();
+    return { lines, lastOpen: false };
+  }
+  return { lines, lastOpen: true };
+}
 
 export function unifiedDiff(oldText: string, newText: string, oldName: string, newName: string, context = 3): string {
   if (oldText === newText) return '';
-  const a = oldText.split('\n');
-  const b = newText.split('\n');
+  const { lines: a, lastOpen: aOpen } = linesOf(oldText);
+  const { lines: b, lastOpen: bOpen } = linesOf(newText);
+  // a last line without "\n" equals only another such line: otherwise it is changed, not context
+  if (aOpen !== bOpen) {
+    if (aOpen) a[a.length - 1] += OPEN;
+    else b[b.length - 1] += OPEN;
+  }
   const ops = lineOps(a, b);
   const out: string[] = [`--- ${oldName}`, `+++ ${newName}`];
   // group changes into hunks with `context` lines around them
@@ -25,7 +49,13 @@ export function unifiedDiff(oldText: string, newText: string, oldName: string, n
     const aLen = hunk.filter((o) => o.op !== '+').length;
     const bLen = hunk.filter((o) => o.op !== '-').length;
     out.push(`@@ -${aLen === 0 ? aStart : aStart + 1},${aLen} +${bLen === 0 ? bStart : bStart + 1},${bLen} @@`);
-    for (const o of hunk) out.push(`${o.op}${o.text}`);
+    for (const o of hunk) {
+      out.push(`${o.op}${o.text.endsWith(OPEN) ? o.text.slice(0, -1) : o.text}`);
+      // the marker follows the last line of a file that has no final newline
+      const lastOfA = o.op !== '+' && o.a === a.length - 1 && aOpen;
+      const lastOfB = o.op !== '-' && o.b === b.length - 1 && bOpen;
+      if (lastOfA || lastOfB) out.push(NO_NEWLINE);
+    }
     i = end;
   }
   return `${out.join('\n')}\n`;

@@ -4,7 +4,11 @@
  * Markdown that can serve as a pull-request body, with what the new snapshot changes.
  */
 import { readFile } from 'node:fs/promises';
-import { ReproSourcesError } from '../errors.js';
+import { ReproSourcesError, UsageError } from '../errors.js';
+import type { Distro } from '../snapshot/archives.js';
+import { checkKnownRelease, generateSources, templateName } from '../generate/generate.js';
+import { loadTemplate } from '../generate/templates.js';
+import { aptInstallPackages, dockerfileRelease, dockerfileStages, type BaseRelease } from './dockerfile.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { createAgent } from '../net/agent.js';
 import { probe } from '../probe/probe.js';
@@ -24,6 +28,11 @@ export interface BumpOptions {
   now?: () => number;
   /** Refuse a newest snapshot older than this (a mirror that stopped importing). @default 172800 (2 days) */
   maxStalenessSec?: number;
+  /** Packages to report on, besides those the Dockerfiles' apt-get install lines name. */
+  packages?: readonly string[] | undefined;
+  /** The release apt runs on, when no sources file is given and FROM names none (both or neither). */
+  distro?: Distro | undefined;
+  codename?: string | undefined;
 }
 
 export interface FileBump {
@@ -37,6 +46,10 @@ export interface FileBump {
 
 export interface BumpReport {
   to: string;
+  /** Where the sources the diff reads came from: the sources files, or the release of a Dockerfile's FROM (or --distro/--codename). */
+  release?: (BaseRelease & { from: string }) | undefined;
+  /** The packages the diff looks at (empty: all of them). */
+  packages: string[];
   epoch: number;
   changed: boolean;
   files: FileBump[];
@@ -49,11 +62,33 @@ export async function bump(o: BumpOptions): Promise<BumpReport> {
   const contents = await Promise.all(o.files.map(async (p) => ({ path: p, text: bytesToText(await readFile(p).catch(() => {
     throw new ReproSourcesError('INPUT', p, 'cannot read', { exitCode: 2 });
   })) })));
+  if ((o.distro === undefined) !== (o.codename === undefined)) throw new UsageError(o.distro === undefined ? '--distro' : '--codename', 'give --distro and --codename together');
+  const dockerfiles = contents.filter((c) => isDockerfileName(c.path));
+  const packages = [...new Set([...dockerfiles.flatMap((c) => aptInstallPackages(c.text)), ...(o.packages ?? [])])];
+  const sources = contents.filter((c) => !isDockerfileName(c.path));
+  // no sources file: the Dockerfile's base image says which release apt reads (generated sources stand in for its files)
+  let release: BumpReport['release'];
+  if (sources.length === 0) {
+    if (o.distro && o.codename) release = { distro: o.distro, codename: o.codename, from: '--distro/--codename' };
+    else {
+      for (const d of dockerfiles) {
+        const r = dockerfileRelease(d.text);
+        if (r) {
+          release = { ...r, from: d.path };
+          break;
+        }
+      }
+    }
+    if (release) checkKnownRelease(release.distro, release.codename);
+    if (!release) {
+      const image = dockerfiles.flatMap((d) => dockerfileStages(d.text)).at(-1)?.image;
+      throw new UsageError(dockerfiles[0]?.path ?? 'bump', `${image ? `FROM ${image}` : 'no FROM'} names no Debian or Ubuntu release: give --distro and --codename (or a sources file)`);
+    }
+  }
   const dispatcher = createAgent();
   try {
-    const sources = contents.filter((c) => !isDockerfileName(c.path));
     const pinned = sources.flatMap((c) => rewriteSources(c.text, { id: '19700101T000000Z', file: c.path, keepIds: true }).report.filter((e) => e.kind !== 'foreign' && e.kind !== 'unsupported'));
-    const archive = pinned[0]?.archive ?? 'debian';
+    const archive = pinned[0]?.archive ?? release?.distro ?? 'debian';
     const base = o.snapshotBase ?? pinned[0]?.target?.base;
     const exact = o.to === 'latest'
       ? await latestSnapshot({ archive, base, dispatcher, ...(o.now ? { now: o.now } : {}) })
@@ -93,15 +128,27 @@ export async function bump(o: BumpOptions): Promise<BumpReport> {
     const diffFrom = files.filter((f) => f.kind === 'sources').flatMap((f) => f.from)[0] ?? fromId;
     let diff: DiffReport | undefined;
     let diffError: string | undefined;
-    if (sources.length > 0 && diffFrom && diffFrom !== id) {
+    if ((sources.length > 0 || release) && diffFrom && diffFrom !== id) {
       try {
-        diff = await diffSnapshots({ files: sources.map((s) => ({ path: s.path, content: textToBytes(s.text) })), from: diffFrom, to: id, snapshotBase: base, fetch: { dispatcher } });
+        if (release) {
+          // one diff per archive of the release: a snapshot server without (say) debian-security
+          // at that time still reports the main archive
+          const text = generateSources({ distro: release.distro, codename: release.codename, epoch: fromSnapshotId(diffFrom) }, await loadTemplate(templateName('deb822')));
+          const stanzas = text.split(/\n\s*\n/).filter((st) => /^URIs:/m.test(st));
+          const parts = await Promise.allSettled(stanzas.map((st) => diffSnapshots({ files: [{ path: `${release!.from} (${release!.distro} ${release!.codename})`, content: Buffer.from(`${st}\n`) }], from: diffFrom, to: id, snapshotBase: base, packages, fetch: { dispatcher } })));
+          const ok = parts.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
+          const failed = parts.flatMap((p) => (p.status === 'rejected' ? [(p.reason as Error).message] : []));
+          if (ok.length > 0) diff = { ...ok[0]!, archives: ok.flatMap((d) => d.archives), security: ok.flatMap((d) => d.security) };
+          if (failed.length > 0) diffError = failed.join('; ');
+        } else {
+          diff = await diffSnapshots({ files: sources.map((s) => ({ path: s.path, content: textToBytes(s.text) })), from: diffFrom, to: id, snapshotBase: base, packages, fetch: { dispatcher } });
+        }
       } catch (e) {
         diffError = (e as Error).message;
       }
     }
     if (!o.dryRun) for (const w of writes) await writeFileAtomic(w.path, textToBytes(w.text));
-    const report: BumpReport = { to: id, epoch, changed: writes.length > 0, files, diff, diffError, markdown: '' };
+    const report: BumpReport = { to: id, epoch, changed: writes.length > 0, release, packages, files, diff, diffError, markdown: '' };
     report.markdown = bumpMarkdown(report, fromId);
     return report;
   } finally {
@@ -112,19 +159,19 @@ export async function bump(o: BumpOptions): Promise<BumpReport> {
 export function bumpMarkdown(r: BumpReport, fromId: string | undefined): string {
   const lines = [`## Bump the apt snapshot${fromId ? ` from ${fromId}` : ''} to ${r.to}`, '', `SOURCE_DATE_EPOCH=${r.epoch}`, ''];
   if (!r.changed) lines.push('Already at this snapshot: nothing to change.', '');
+  if (r.release) lines.push(`Packages of ${r.release.distro} ${r.release.codename} (from ${r.release.from === '--distro/--codename' ? r.release.from : `the FROM of ${r.release.from}`})${r.packages.length > 0 ? `: ${r.packages.join(', ')}` : ''}`, '');
   lines.push('| file | pins | from | to |', '|---|---|---|---|');
   for (const f of r.files) lines.push(`| ${f.path} | ${f.pins} | ${f.from.join(', ') || '-'} | ${f.changed ? f.to : 'unchanged'} |`);
   if (r.diff) {
     lines.push('', '### What changes');
     for (const a of r.diff.archives) {
       lines.push('', `**${a.archive}** ${a.from} → ${a.to}: ${a.changed.length} upgraded, ${a.added.length} added, ${a.removed.length} removed`);
-      for (const c of a.changed.slice(0, 50)) lines.push(`- ${c.package} (${c.architecture}): ${c.from} → ${c.to}`);
-      for (const c of a.added.slice(0, 20)) lines.push(`- ${c.package} (${c.architecture}): new, ${c.version}`);
-      for (const c of a.removed.slice(0, 20)) lines.push(`- ${c.package} (${c.architecture}): removed (was ${c.version})`);
+      for (const c of a.changed.slice(0, 50)) lines.push(`- ${c.package} ${c.from} -> ${c.to} (${c.architecture})`);
+      for (const c of a.added.slice(0, 20)) lines.push(`- ${c.package} new, ${c.version} (${c.architecture})`);
+      for (const c of a.removed.slice(0, 20)) lines.push(`- ${c.package} removed, was ${c.version} (${c.architecture})`);
     }
     if (r.diff.security.length > 0) lines.push('', `Security updates: ${r.diff.security.map((s) => `${s.package} ${s.to}`).join(', ')}`);
-  } else if (r.diffError) {
-    lines.push('', `(What changes could not be computed: ${r.diffError})`);
   }
+  if (r.diffError) lines.push('', `(${r.diff ? 'Some of what changes' : 'What changes'} could not be computed: ${r.diffError})`);
   return `${lines.join('\n')}\n`;
 }

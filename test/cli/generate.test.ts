@@ -129,6 +129,9 @@ Check-Valid-Until: no
   it.each([
     [['--distro', 'debian'], "repro-sources: usage: required option '--codename <name>' not specified\n"],
     [['--codename', 'bookworm'], "repro-sources: usage: required option '--distro <distro>' not specified\n"],
+    [['--distro', 'debian', '--codename', 'bogus'], 'repro-sources: --codename bogus: not a Debian release (known: buzz, rex, bo, hamm, slink, potato, woody, sarge, etch, lenny, squeeze, wheezy, jessie, stretch, buster, bullseye, bookworm, trixie, forky, duke, oldoldstable, oldstable, stable, testing, unstable, sid, experimental, rc-buggy)\n'],
+    [['--distro', 'ubuntu', '--codename', 'bogus'], 'repro-sources: --codename bogus: not an Ubuntu release (known: trusty, xenial, bionic, focal, jammy, kinetic, lunar, mantic, noble, oracular, plucky, questing, resolute)\n'],
+    [['--distro', 'ubuntu', '--codename', 'impish'], "repro-sources: --codename impish: Ubuntu impish was retired before snapshot.ubuntu.com's first snapshot (known: trusty, xenial, bionic, focal, jammy, kinetic, lunar, mantic, noble, oracular, plucky, questing, resolute)\n"],
     [['--distro', 'debian', '--codename', 'Bookworm!'], 'repro-sources: --codename Bookworm!: not a release codename (lowercase letters, digits, "-")\n'],
     [['--distro', 'debian', '--codename', 'bookworm', '--snapshot-base', 'snapshot.example'], 'repro-sources: --snapshot-base snapshot.example: not an http(s):// or file:// URL\n'],
     [['--distro', 'debian', '--codename', 'bookworm', '--arch', 'amd64;rm'], 'repro-sources: amd64;rm: not a component or architecture name\n'],

@@ -15,6 +15,32 @@ describe('the library through package.json "exports"', () => {
     expect(out).toBe('20231114T221320Z\n');
   });
 
+  it('exports a deliberate API: the documented functions and the error classes, no HTTP client', () => {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', "const m = await import('repro-sources'); console.log(Object.keys(m).sort().join(' '))"], { cwd: PROJECT_ROOT }).toString();
+    expect(out.trim().split(' ')).toEqual([
+      'DEBIAN_SNAPSHOT_BASE', 'EpochError', 'InputError', 'IntegrityError', 'LATEST_TAG', 'ReproSourcesError', 'UBUNTU_SNAPSHOT_BASE', 'UsageError',
+      'aptInstallPackages', 'archiveInfo', 'bump', 'bumpLock', 'checkLock', 'classifyEntry', 'compareVersions', 'diffSnapshots', 'distroOf',
+      'dockerfileRelease', 'dockerfileStages', 'fetchLocked', 'findDockerfilePins', 'formatReference', 'fromSnapshotId', 'generateSources',
+      'imageRelease', 'isReproSourcesError', 'isSnapshotId', 'latestSnapshot', 'listDebs', 'listTags', 'loadTemplate', 'lock', 'moveTag', 'openStore',
+      'parseDate', 'parseEpochString', 'parseLockfile', 'parseOsRelease', 'parseReference', 'probe', 'probeFiles', 'pullDebs', 'pushDebs',
+      'resolveSnapshot', 'restoreOriginals', 'rewriteSources', 'runRewrite', 'serializeLockfile', 'snapshotDocument', 'snapshotUrl', 'startServe',
+      'templateName', 'toCycloneDx', 'toIso', 'toSnapshotId', 'warm',
+    ]);
+    expect(readFileSync(join(PROJECT_ROOT, 'dist/index.d.ts'), 'utf8')).not.toMatch(/undici|Dispatcher|Agent\b/);
+  });
+
+  it("openStore takes a reference string: 'oci-layout:DIR' opens the layout; a bad one is a UsageError", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-lib-'));
+    const script = `
+      import { openStore, UsageError } from 'repro-sources';
+      const s = await openStore(${JSON.stringify(`oci-layout:${dir}/layout`)});
+      console.log(s.name);
+      await s.close();
+      try { await openStore('registry.example/x'); } catch (e) { console.log(e instanceof UsageError, e.exitCode, e.message); }`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT_ROOT }).toString();
+    expect(out).toBe(`oci-layout:${dir}/layout\ntrue 2 expected oci://HOST/REPOSITORY[:TAG|@sha256:DIGEST] or oci-layout:DIR[:TAG]\n`);
+  });
+
   it('ships type declarations for the exports', () => {
     const out = execFileSync(process.execPath, ['-p', "require('fs').readFileSync('dist/index.d.ts','utf8').includes('toSnapshotId')"], { cwd: PROJECT_ROOT }).toString();
     expect(out.trim()).toBe('true');

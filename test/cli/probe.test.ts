@@ -46,6 +46,14 @@ describe('repro-sources probe and resolve (CLI)', () => {
     ]);
   });
 
+  it('an unknown suite on a Debian path is probed as Debian: exit 1 naming the missing dists', async () => {
+    const f = await sourcesFile('deb http://ftp.de.debian.org/debian nosuch main\n', 'x.list');
+    const r = await runCli(['probe', '--json', '--retries', '0', '--snapshot-base', server.debianBase, '--snapshot', D1, f]);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.entries.map((e: { archive: string; suite: string; ok: boolean; problems: string[] }) => [e.archive, e.suite, e.ok, e.problems])).toEqual([['debian', 'nosuch', false, [`dists/nosuch is not in snapshot ${D1}`]]]);
+  });
+
   it('exit 2 for bad input', async () => {
     const f = await sourcesFile('deb https://download.docker.com/linux/debian bookworm stable\n', 'x.list');
     expect(await runCli(['probe', '--snapshot', D1, f])).toEqual({ code: 2, stdout: '', stderr: `repro-sources: ${f}: no Debian or Ubuntu entries to probe\n` });
@@ -55,7 +63,7 @@ describe('repro-sources probe and resolve (CLI)', () => {
   it('resolve prints the exact id at or before the time', async () => {
     expect(await runCli(['resolve', '--snapshot-base', server.debianBase, '--date', '2023-11-14T11:00:00Z'])).toEqual({ code: 0, stdout: `${D1}\n`, stderr: '' });
     const j = await runCli(['resolve', '--snapshot-base', server.debianBase, '--archive', 'debian-security', '--epoch', '1699963200', '--json']);
-    expect(JSON.parse(j.stdout)).toEqual({ archive: 'debian-security', base: server.debianBase, asked: '20231114T120000Z', id: S1, checked: true, stalenessSec: 129600 });
+    expect(JSON.parse(j.stdout)).toEqual({ schemaVersion: 1, archive: 'debian-security', base: server.debianBase, asked: '20231114T120000Z', id: S1, checked: true, stalenessSec: 129600 });
     const none = await runCli(['resolve', '--snapshot-base', server.debianBase, '--date', '2020-01-01']);
     expect(none.code).toBe(1);
     expect(none.stderr).toBe(`repro-sources: ${server.debianBase}debian/20200101T000000Z/: no snapshot of debian at or before 20200101T000000Z on this server (the archive's first is 20050312T000000Z)\n`);
@@ -106,7 +114,7 @@ describe('repro-sources probe and resolve (CLI)', () => {
     await down.stop();
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(Object.keys(doc)).toEqual(['ok', 'elapsedMs', 'chosenBases', 'entries']);
+    expect(Object.keys(doc)).toEqual(['schemaVersion', 'ok', 'elapsedMs', 'chosenBases', 'entries']);
     expect(doc.chosenBases).toEqual({ debian: server.debianBase });
     expect({ ...doc.entries[0], latencyMs: 0 }).toEqual({
       archive: 'debian',

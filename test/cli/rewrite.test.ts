@@ -1,4 +1,4 @@
-import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lstat, stat, mkdir, mkdtemp, readFile, readdir, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,13 +80,13 @@ describe('repro-sources rewrite FILE', () => {
     expect(await readFile(file, 'utf8')).toContain('20231114T221320Z');
   });
 
-  it('--dry-run prints a unified diff and changes nothing', async () => {
+  it('--dry-run prints a unified diff that git apply and patch -p1 take, and changes nothing', async () => {
     const root = await makeRoot({ 'd.sources': await readFile(join(FIX, 'debian-12-official/debian.sources')) });
     const file = join(root, 'd.sources');
-    const r = await runCli(['rewrite', '--dry-run', '--epoch', '1700000000', file]);
+    const r = await runCli(['rewrite', '--dry-run', '--epoch', '1700000000', 'd.sources'], { cwd: root });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`--- a${file}
-+++ b${file}
+    expect(r.stdout).toBe(`--- a/d.sources
++++ b/d.sources
 @@ -1,13 +1,15 @@
  Types: deb
  # http://snapshot.debian.org/archive/debian/20250520T000000Z
@@ -107,6 +107,77 @@ describe('repro-sources rewrite FILE', () => {
  Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 `);
     expect(await readFile(file)).toEqual(await readFile(join(FIX, 'debian-12-official/debian.sources')));
+    await writeFile(join(root, 'p.diff'), r.stdout);
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('git', ['apply', '--check', 'p.diff'], { cwd: root, stdio: 'pipe' });
+    expect(execFileSync('patch', ['-p1', '--dry-run', '-i', 'p.diff'], { cwd: root }).toString()).toBe('checking file d.sources\n');
+    // outside the working directory: the absolute path without its "/", applied from /
+    const abs = await runCli(['rewrite', '--dry-run', '--epoch', '1700000000', file]);
+    expect(abs.stdout.split('\n').slice(0, 2)).toEqual([`--- a/${file.slice(1)}`, `+++ b/${file.slice(1)}`]);
+  });
+
+  it('--dry-run marks a last line without a newline, as patch expects', async () => {
+    const root = await makeRoot({ 'n.list': '# x\ndeb http://ftp.de.debian.org/debian sid main' });
+    const r = await runCli(['rewrite', '--dry-run', '--epoch', '1700000000', 'n.list'], { cwd: root });
+    expect(r.stdout).toBe(
+      '--- a/n.list\n+++ b/n.list\n@@ -1,2 +1,2 @@\n # x\n-deb http://ftp.de.debian.org/debian sid main\n\\ No newline at end of file\n' +
+        '+deb [check-valid-until=no] http://snapshot.debian.org/archive/debian/20231114T221320Z/ sid main\n\\ No newline at end of file\n',
+    );
+    await writeFile(join(root, 'p.diff'), r.stdout);
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('git', ['apply', '--check', 'p.diff'], { cwd: root, stdio: 'pipe' });
+    execFileSync('patch', ['-p1', '--dry-run', '-i', 'p.diff'], { cwd: root, stdio: 'pipe' });
+  });
+
+  it('--json with --stdout carries the content; with --dry-run the diff', async () => {
+    const file = join(FIX, 'debian-12-official/debian.sources');
+    const r = await runCli(['rewrite', '--json', '--stdout', '--epoch', '1700000000', file]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect({ schemaVersion: doc.schemaVersion, mode: doc.mode, content: doc.content }).toEqual({ schemaVersion: 1, mode: 'stdout', content: await readFile(join(FIX, 'debian-12-official/expected/debian.sources'), 'utf8') });
+    const d = JSON.parse((await runCli(['rewrite', '--json', '--dry-run', '--epoch', '1700000000', file])).stdout);
+    expect(d.diff).toMatch(/^--- a\/.*debian\.sources\n\+\+\+ b\//);
+    const latin1 = await makeRoot({ 'x.list': Buffer.from('# caf\xe9\ndeb http://ftp.de.debian.org/debian sid main\n', 'latin1') });
+    const bad = await runCli(['rewrite', '--json', '--stdout', '--epoch', '1700000000', join(latin1, 'x.list')]);
+    expect(bad).toEqual({ code: 2, stdout: '', stderr: `repro-sources: --json: ${join(latin1, 'x.list')} is not UTF-8 text, which JSON can't carry byte for byte; use --stdout without --json\n` });
+  });
+
+  it('without a time, named files take the newest of their mtimes (said on stderr), and a pinned file keeps its pin', async () => {
+    const root = await makeRoot({
+      'old.list': 'deb http://ftp.de.debian.org/debian bookworm main\n',
+      'new.list': 'deb http://ftp.de.debian.org/debian-security bookworm-security main\n',
+      'pinned.list': 'deb [check-valid-until=no] http://snapshot.debian.org/archive/debian/20200101T000000Z/ buster main\n',
+    });
+    await utimes(join(root, 'old.list'), 1600000000, 1600000000);
+    await utimes(join(root, 'new.list'), 1709251200, 1709251200);
+    await utimes(join(root, 'pinned.list'), 1650000000, 1650000000);
+    const r = await runCli(['rewrite', '--stdout', join(root, 'old.list')], { env: cleanEnv({ SOURCE_DATE_EPOCH: '' }) });
+    expect(r).toEqual({
+      code: 0,
+      stdout: 'deb [check-valid-until=no] http://snapshot.debian.org/archive/debian/20200913T122640Z/ bookworm main\n',
+      stderr: `repro-sources: time: 20200913T122640Z (SOURCE_DATE_EPOCH=1600000000), the mtime of ${join(root, 'old.list')}\n`,
+    });
+    const all = await runCli(['rewrite', '--json', '--dry-run', join(root, 'old.list'), join(root, 'new.list'), join(root, 'pinned.list')]);
+    expect(all.stderr).toBe(`repro-sources: time: 20240301T000000Z (SOURCE_DATE_EPOCH=1709251200), the mtime of ${join(root, 'new.list')}\n`);
+    const doc = JSON.parse(all.stdout);
+    expect(doc.files.map((f: { entries: { kind: string; newUri?: string }[] }) => `${f.entries[0]!.kind} ${f.entries[0]!.newUri ?? '-'}`)).toEqual([
+      'pinned http://snapshot.debian.org/archive/debian/20240301T000000Z/',
+      'pinned http://snapshot.debian.org/archive/debian-security/20240301T000000Z/',
+      'unchanged -',
+    ]);
+  });
+
+  it('restore of a file rewrite left unchanged is exit 0 and changes nothing', async () => {
+    const root = await makeRoot({ 'etc/os-release': DEBIAN_OS, 'etc/apt/sources.list.d/vendor.list': 'deb https://download.docker.com/linux/debian bookworm stable\n', 'etc/apt/sources.list.d/empty.sources': '', 'etc/apt/sources.list.d/c.list': '# only a comment\n' });
+    const before = await snapshotTree(root);
+    expect((await runCli(['rewrite', '--root', root, '--epoch', '1700000000'], { env: cleanEnv({ KEEP_CACHE: '0' }) })).code).toBe(0);
+    const files = ['vendor.list', 'empty.sources', 'c.list'].map((f) => join(root, 'etc/apt/sources.list.d', f));
+    const r = await runCli(['restore', '--root', root, ...files]);
+    expect(r).toEqual({ code: 0, stdout: '', stderr: files.map((f) => `repro-sources: ${f}: unchanged\n`).join('') });
+    expect((await runCli(['restore', '--root', root])).code).toBe(0);
+    expect(await snapshotTree(root)).toEqual(before);
+    const missing = await runCli(['restore', '--root', root, join(root, 'nope.list')]);
+    expect(missing).toEqual({ code: 2, stdout: '', stderr: `repro-sources: ${join(root, 'nope.list')}: no such file, and repro-sources has not rewritten it\n` });
   });
 
   it('--json is one document with every entry', async () => {
@@ -176,8 +247,16 @@ describe('repro-sources rewrite (drop-in for repro-sources-list.sh) and restore'
     const out = join(root, 'epoch.txt');
     const r = await runCli(['rewrite', '--root', root], { env: cleanEnv({ WRITE_SOURCE_DATE_EPOCH: out }) });
     expect(r.stdout).toBe('SOURCE_DATE_EPOCH=1700000000\n');
-    expect(r.stderr).toBe('repro-sources: 20231114T221320Z: pinned 2 entries, 1 file changed, also wrote /etc/apt/apt.conf.d/docker-clean, /etc/apt/apt.conf.d/keep-cache\n');
+    expect(r.stderr).toBe(
+      `repro-sources: time: 20231114T221320Z (SOURCE_DATE_EPOCH=1700000000), the mtime of ${join(root, 'etc/apt/sources.list.d/debian.sources')}\n` +
+        'repro-sources: 20231114T221320Z: pinned 2 entries, 1 file changed, also wrote /etc/apt/apt.conf.d/docker-clean, /etc/apt/apt.conf.d/keep-cache\n',
+    );
     expect(r.code).toBe(0);
+    // the rewritten file keeps its mtime: the drop-in run again finds the same time and changes nothing
+    expect((await stat(join(root, 'etc/apt/sources.list.d/debian.sources'))).mtimeMs).toBe(1700000000_000);
+    const again = await runCli(['rewrite', '--root', root], { env: cleanEnv({ WRITE_SOURCE_DATE_EPOCH: out }) });
+    expect({ code: again.code, stdout: again.stdout }).toEqual({ code: 0, stdout: 'SOURCE_DATE_EPOCH=1700000000\n' });
+    expect(await readFile(join(root, 'etc/apt/sources.list.d/debian.sources'))).toEqual(await readFile(join(FIX, 'debian-12-official/expected/debian.sources')));
     expect(await readFile(out, 'utf8')).toBe('1700000000\n');
     expect(await readFile(join(root, 'etc/apt/sources.list.d/debian.sources'))).toEqual(await readFile(join(FIX, 'debian-12-official/expected/debian.sources')));
     expect(await readFile(join(root, 'etc/apt/apt.conf.d/keep-cache'), 'utf8')).toBe('Binary::apt::APT::Keep-Downloaded-Packages "true";\n');
@@ -186,6 +265,7 @@ describe('repro-sources rewrite (drop-in for repro-sources-list.sh) and restore'
     expect((await runCli(['rewrite', '--root', root, '--epoch', '1700000000'])).code).toBe(0);
     const restored = await runCli(['restore', '--root', root]);
     expect(restored.code).toBe(0);
+    expect((await stat(join(root, 'etc/apt/sources.list.d/debian.sources'))).mtimeMs).toBe(1700000000_000);
     await (await import('node:fs/promises')).rm(out);
     const after = await snapshotTree(root);
     expect(Object.keys(after).filter((k) => !k.startsWith('/var/lib/repro-sources'))).toEqual(Object.keys(before));
@@ -206,6 +286,27 @@ describe('repro-sources rewrite (drop-in for repro-sources-list.sh) and restore'
     const root2 = await makeRoot({ 'etc/os-release': UBUNTU_OS, 'etc/ssl/certs/ca-certificates.crt': pem, 'etc/apt/sources.list.d/ubuntu.sources': await readFile(join(FIX, 'ubuntu-24.04-official/ubuntu.sources')) });
     const r2 = await runCli(['rewrite', '--root', root2, '--epoch', '1700000000'], { env: cleanEnv({ KEEP_CACHE: '0' }) });
     expect(r2.stderr).toBe('repro-sources: 20231114T221320Z: pinned 2 entries, 1 file changed\n');
+  });
+
+  it.each([
+    ['jammy (its os-release)', 'ID=ubuntu\nVERSION_CODENAME=jammy\n', undefined, 'ubuntu-24.04-official/ubuntu.sources', 'ubuntu.sources', '--native: ROOT is Ubuntu jammy: its apt (before 2.7) has no snapshot support; rewrite without --native'],
+    ['apt 2.6 (its dpkg status)', 'ID=debian\nVERSION_CODENAME=trixie\n', '2.6.1', 'debian-13-official/debian.sources', 'debian.sources', '--native: ROOT has apt 2.6.1: apt before 2.7 ignores Snapshot: and snapshot=; rewrite without --native'],
+  ])('--native on a root whose apt is older than 2.7 is refused: %s', async (_what, os, apt, fixture, name, message) => {
+    const root = await makeRoot({
+      'etc/os-release': os,
+      [`etc/apt/sources.list.d/${name}`]: await readFile(join(FIX, fixture)),
+      ...(apt ? { 'var/lib/dpkg/status': `Package: apt\nStatus: install ok installed\nVersion: ${apt}\n` } : {}),
+    });
+    const before = await snapshotTree(root);
+    const r = await runCli(['rewrite', '--native', '--root', root, '--epoch', '1700000000']);
+    expect(r).toEqual({ code: 2, stdout: '', stderr: `repro-sources: ${message.replace('ROOT', root)}\n` });
+    expect(await snapshotTree(root)).toEqual(before);
+  });
+
+  it('--native on named files of a release without apt snapshot support is refused', async () => {
+    const root = await makeRoot({ 'd.sources': await readFile(join(FIX, 'debian-12-official/debian.sources')) });
+    const r = await runCli(['rewrite', '--native', '--stdout', '--epoch', '1700000000', join(root, 'd.sources')]);
+    expect(r).toEqual({ code: 2, stdout: '', stderr: `repro-sources: --native: ${join(root, 'd.sources')}:1: bookworm is a release whose apt has no snapshot support (apt 2.7 or newer needs it); rewrite without --native\n` });
   });
 
   it('restore refuses a file changed since the rewrite, and restores nothing then', async () => {

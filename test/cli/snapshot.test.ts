@@ -21,6 +21,7 @@ describe('repro-sources snapshot', () => {
     const r = await runCli(['snapshot', '--epoch', '1700000000', '--json', '--distro', 'ubuntu']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
+      schemaVersion: 1,
       epoch: 1700000000,
       id: '20231114T221320Z',
       iso: '2023-11-14T22:13:20Z',

@@ -74,7 +74,7 @@ describe('end to end: pin, install, cache, and install again with the snapshot s
     const pushed = await bundled(['cache', 'push', apt.archivesDir, '--to', `oci://${registry.host}/deb/debian`, '--root', root]);
     expect(pushed.code).toBe(0);
     const digest = pushed.stdout.trim();
-    expect(pushed.stderr).toContain(`pushed oci://${registry.host}/deb/debian:debian-bookworm-20240115T000000Z-amd64: 2 files`);
+    expect(pushed.stderr).toContain(`pushed oci://${registry.host}/deb/debian:debian-bookworm-20240115T000000Z-amd64 (and :latest): 2 files`);
 
     for (const f of await listDir(apt.archivesDir)) await rm(join(apt.archivesDir, f));
     await server.stop();
@@ -127,7 +127,7 @@ describe('warm', () => {
     const r = await bundled(['warm', 'hello', '--root', root, '--snapshot-base', server.debianBase, '--to', `oci://${registry.host}/deb/warm`]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
-    expect(r.stderr).toBe(`repro-sources: warmed oci://${registry.host}/deb/warm:debian-bookworm-20240115T000000Z-amd64 at 20240115T000000Z: 2 files, 1.5 kB sent, 0 B skipped\n`);
+    expect(r.stderr).toBe(`repro-sources: warmed oci://${registry.host}/deb/warm:debian-bookworm-20240115T000000Z-amd64 (and :latest) at 20240115T000000Z: 2 files, 1.5 kB sent, 0 B skipped\n`);
     const listed = await bundled(['cache', 'list', `oci://${registry.host}/deb/warm@${r.stdout.trim()}`]);
     expect(listed.stdout.split('\n').filter(Boolean).map((l) => l.split('\t').slice(0, 2).join(' '))).toEqual(['hello 1.0-1', 'libhello1 1.0-1']);
   });

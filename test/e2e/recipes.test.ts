@@ -27,7 +27,9 @@ interface Recipe {
   file: string;
   from: string;
   args: Record<string, string>;
-  invocations: string[][];
+  /** Each invocation's VAR=value prefixes, then its arguments. */
+  invocations: { env: Record<string, string>; argv: string[] }[];
+  runs: string[];
 }
 
 /** The last FROM, its ARG defaults, and each `node …repro-sources.mjs ARGS` of its RUN lines. */
@@ -40,14 +42,16 @@ function parseRecipe(file: string, text: string): Recipe {
     const m = /^ARG\s+([A-Z_]+)=(\S+)/.exec(l);
     if (m) args[m[1]!] = m[2]!;
   }
-  const invocations: string[][] = [];
-  for (const l of lines.filter((x) => x.startsWith('RUN'))) {
-    // "node /path/repro-sources.mjs ARGS" as a command, not the node binary's mount target
-    for (const m of l.matchAll(/(?:^|[\s&;])node\s+\/\S*repro-sources\.mjs\s+([^&;]*)/g)) {
-      invocations.push(m[1]!.trim().split(/\s+/).map((w) => w.replace(/^"(.*)"$/, '$1')));
+  const invocations: Recipe['invocations'] = [];
+  const runs = lines.filter((x) => x.startsWith('RUN'));
+  for (const l of runs) {
+    // "[VAR=value ...] node /path/repro-sources.mjs ARGS" as a command, not the node binary's mount target
+    for (const m of l.matchAll(/(?:^|[\s&;])((?:[A-Z_]+=\S+\s+)*)node\s+\/\S*repro-sources\.mjs\s+([^&;]*)/g)) {
+      const env = Object.fromEntries(m[1]!.trim().split(/\s+/).filter(Boolean).map((kv) => kv.split('=') as [string, string]));
+      invocations.push({ env, argv: m[2]!.trim().split(/\s+/).map((w) => w.replace(/^"(.*)"$/, '$1')) });
     }
   }
-  return { file, from, args, invocations };
+  return { file, from, args, invocations, runs };
 }
 
 let registry: TestRegistry;
@@ -84,6 +88,21 @@ describe('Dockerfile recipes in templates/', async () => {
     expect(files).toEqual(['Dockerfile.cache-restore', 'Dockerfile.debian-12', 'Dockerfile.debian-13-native', 'Dockerfile.lockfile', 'Dockerfile.no-node', 'Dockerfile.ubuntu-24.04']);
   });
 
+  it.each(files)('%s: leaves no downloaded .deb or index in a layer, and takes Node from an image at the floor (22)', async (file) => {
+    const recipe = parseRecipe(file, await readFile(join(TEMPLATES, file), 'utf8'));
+    const installs = recipe.runs.filter((r) => /apt-get install/.test(r));
+    expect(installs.length).toBeGreaterThan(0);
+    for (const run of installs) {
+      // the .debs: in a cache mount, or deleted by the image's docker-clean (KEEP_CACHE=0 keeps it)
+      expect(run.includes('--mount=type=cache,target=/var/cache/apt,sharing=locked') || /\bKEEP_CACHE=0 node\b/.test(run), `${file}: .debs`).toBe(true);
+      // the indexes: in a cache mount, or removed in the same step
+      expect(run.includes('--mount=type=cache,target=/var/lib/apt/lists,sharing=locked') || run.includes('rm -rf /var/lib/apt/lists/*'), `${file}: lists`).toBe(true);
+    }
+    for (const m of recipe.runs.join('\n').matchAll(/from=node:(\d+)/g)) expect(Number(m[1])).toBeGreaterThanOrEqual(22);
+    // where the bundle comes from is said in the recipe (or the one it points to)
+    expect(await readFile(join(TEMPLATES, file), 'utf8')).toMatch(/npm run build/);
+  });
+
   it.each(files)('%s: every repro-sources invocation runs against a root like its base image', async (file) => {
     const recipe = parseRecipe(file, await readFile(join(TEMPLATES, file), 'utf8'));
     expect(recipe.invocations.length).toBeGreaterThan(0);
@@ -98,21 +117,25 @@ describe('Dockerfile recipes in templates/', async () => {
       await mkdir(join(root, 'var/cache/repro-sources/debs'), { recursive: true });
       await writeFile(join(root, 'var/cache/repro-sources/debs/stale_1.0-1_amd64.deb'), 'from another lock');
     }
-    for (const argv of recipe.invocations) {
+    for (const { env, argv } of recipe.invocations) {
       // the recipe's environment: its ARGs; DEB_CACHE points at the test registry's set
       let args = argv.map((a) => (a === '$DEB_CACHE' ? `oci://${registry.host}/deb/debian@${digest}` : a));
       if (args[0] === 'rewrite') args = [...args, '--root', root];
       if (args[0] === 'cache') args = args.map((a) => (a === '/var/cache/apt/archives' ? join(root, 'var/cache/apt/archives') : a));
       // fetch: the bind-mounted lock is the test's lock of the registry's set; the cache mount lies under the root
       if (args[0] === 'fetch') args = args.map((a) => (a.endsWith('.lock.json') ? lockFile : a.startsWith('/var/cache/') ? join(root, a) : a));
-      const r = await runCli(args, { script: BUNDLE, env: cleanEnv({ ...recipe.args, SOURCE_DATE_EPOCH: recipe.args.SOURCE_DATE_EPOCH ?? '' }) });
+      const r = await runCli(args, { script: BUNDLE, env: cleanEnv({ ...recipe.args, ...env, SOURCE_DATE_EPOCH: recipe.args.SOURCE_DATE_EPOCH ?? '' }) });
       expect({ args: args.join(' '), code: r.code, stderr: r.code === 0 ? '' : r.stderr }).toEqual({ args: args.join(' '), code: 0, stderr: '' });
     }
     // what apt would read afterwards is accepted by real apt and points at a snapshot (or at the mirror with Snapshot: for --native)
     const sources = await readFile(join(root, image!.file));
     const uris = await aptPrintUris({ [image!.file.split('/').at(-1)!]: sources });
     expect(uris.length).toBeGreaterThan(0);
-    if (!recipe.invocations.some((a) => a.includes('--native'))) for (const u of uris) expect(u).toMatch(/^https?:\/\/snapshot\.(debian\.org\/archive|ubuntu\.com)\/[a-z-]+\/20231114T221320Z\//);
+    if (!recipe.invocations.some((a) => a.argv.includes('--native'))) for (const u of uris) expect(u).toMatch(/^https?:\/\/snapshot\.(debian\.org\/archive|ubuntu\.com)\/[a-z-]+\/20231114T221320Z\//);
+    // KEEP_CACHE=0 leaves the image's apt cache settings alone; otherwise the drop-in keeps the .debs (for the cache mount)
+    expect(await readFile(join(root, 'etc/apt/apt.conf.d/keep-cache'), 'utf8').catch(() => 'absent')).toBe(
+      recipe.invocations.some((i) => i.env.KEEP_CACHE === '0') ? 'absent' : 'Binary::apt::APT::Keep-Downloaded-Packages "true";\n',
+    );
     if (file === 'Dockerfile.lockfile') expect(await readdir(join(root, 'var/cache/repro-sources/debs'))).toEqual(['gcc_4%3a12.2.0-3_amd64.deb']);
     if (file === 'Dockerfile.cache-restore') expect(await readdir(join(root, 'var/cache/apt/archives'))).toEqual(['gcc_4%3a12.2.0-3_amd64.deb']);
     if (file === 'Dockerfile.ubuntu-24.04') expect(await readFile(join(root, 'etc/apt/apt.conf.d/50repro-sources-ca'), 'utf8')).toContain('Acquire::https::CaInfo');

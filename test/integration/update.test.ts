@@ -21,7 +21,8 @@ beforeAll(async () => {
   sourcesFile = join(work, 'debian.sources');
   await writeFile(sourcesFile, debianSources(archive.keyring));
   // pinned as rewrite writes it, at the first snapshots
-  const r = await runCli(['rewrite', '--snapshot-base', server.debianBase, '--snapshot', '20240101T120000Z', sourcesFile]);
+  // --root: the originals rewrite keeps for restore go under the test's own directory
+  const r = await runCli(['rewrite', '--root', work, '--snapshot-base', server.debianBase, '--snapshot', '20240101T120000Z', sourcesFile]);
   expect(r.code).toBe(0);
 });
 afterAll(async () => {
@@ -129,12 +130,69 @@ describe('bump', () => {
       `| ${dockerfile} | 3 | 20240101T000000Z | 20240201T000000Z |`,
       `| ${sourcesFile} | 2 | 20240101T120000Z | 20240201T000000Z |`,
     ]);
-    expect(r.stdout).toContain('- hello (amd64): 1.0-1 → 2.0-1');
+    expect(r.stdout).toContain('- hello 1.0-1 -> 2.0-1 (amd64)');
     expect(await readFile(dockerfile, 'latin1')).toBe(before.replaceAll('1704067200', '1706745600'));
     expect(await readFile(sourcesFile, 'utf8')).toContain(`URIs: ${server.debianBase}debian/20240201T000000Z/`);
     const again = await runCli(['bump', dockerfile, sourcesFile, '--snapshot-base', server.debianBase, ...ok]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('Already at this snapshot: nothing to change.');
+  });
+
+  it('a Dockerfile alone: the release comes from FROM, the packages from its apt-get install lines and --packages', async () => {
+    const dockerfile = join(work, 'Dockerfile.alone');
+    const text = [
+      'ARG BASE=debian:bookworm-slim',
+      'ARG SOURCE_DATE_EPOCH=1704110400',
+      'FROM ${BASE}',
+      'RUN apt-get update && \\',
+      '    apt-get install -y --no-install-recommends hello=1.0-1 && rm -rf /var/lib/apt/lists/*',
+      '',
+    ].join('\n');
+    await writeFile(dockerfile, text);
+    const ok = ['--snapshot-base', server.debianBase, '--max-staleness', String(10 * 365 * 86400)];
+    const r = await runCli(['bump', dockerfile, ...ok, '--dry-run']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe([
+      '## Bump the apt snapshot from 20240101T120000Z to 20240201T000000Z',
+      '',
+      'SOURCE_DATE_EPOCH=1706745600',
+      '',
+      `Packages of debian bookworm (from the FROM of ${dockerfile}): hello`,
+      '',
+      '| file | pins | from | to |',
+      '|---|---|---|---|',
+      `| ${dockerfile} | 1 | 20240101T120000Z | 20240201T000000Z |`,
+      '',
+      '### What changes',
+      '',
+      '**debian** 20240101T000000Z → 20240201T000000Z: 1 upgraded, 0 added, 0 removed',
+      '- hello 1.0-1 -> 2.0-1 (amd64)',
+      '',
+      '**debian-security** 20240101T120000Z → 20240101T120000Z: 0 upgraded, 0 added, 0 removed',
+      '',
+    ].join('\n'));
+    const json = JSON.parse((await runCli(['bump', dockerfile, ...ok, '--dry-run', '--packages', 'libssl-test', '--json'])).stdout);
+    expect(json.schemaVersion).toBe(1);
+    expect(json.release).toEqual({ distro: 'debian', codename: 'bookworm', from: dockerfile });
+    expect(json.packages).toEqual(['hello', 'libssl-test']);
+    expect(json.diff.packagesConsidered).toBe(2);
+    expect(await readFile(dockerfile, 'utf8')).toBe(text);
+  });
+
+  it('a Dockerfile whose FROM names no release asks for --distro/--codename', async () => {
+    const dockerfile = join(work, 'Dockerfile.scratch');
+    await writeFile(dockerfile, 'FROM registry.example/base:1\nARG SOURCE_DATE_EPOCH=1704067200\n');
+    const r = await runCli(['bump', dockerfile, '--snapshot-base', server.debianBase]);
+    expect(r).toEqual({ code: 2, stdout: '', stderr: `repro-sources: ${dockerfile}: FROM registry.example/base:1 names no Debian or Ubuntu release: give --distro and --codename (or a sources file)\n` });
+    const half = await runCli(['bump', dockerfile, '--distro', 'debian']);
+    expect(half).toEqual({ code: 2, stdout: '', stderr: 'repro-sources: --codename: give --distro and --codename together\n' });
+    const given = await runCli(['bump', dockerfile, '--distro', 'debian', '--codename', 'bookworm', '--dry-run', '--snapshot-base', server.debianBase, '--max-staleness', String(10 * 365 * 86400)]);
+    expect(given.code).toBe(0);
+    expect(given.stdout).toContain('Packages of debian bookworm (from --distro/--codename)\n');
+    expect(given.stdout).toContain('- hello 1.0-1 -> 2.0-1 (amd64)\n');
+    // the test server's debian-security begins after this pin: the main archive is still reported
+    expect(given.stdout).toContain("\n(Some of what changes could not be computed: no snapshot of debian-security at or before 20240101T000000Z on this server (the archive's first is 20050313T000000Z))\n");
   });
 
   it('moves no pin when the new snapshot lacks a suite the sources name', async () => {

@@ -41,7 +41,14 @@ describe('classifyEntry: by path, suite and components, not by host', () => {
     ['http://snapshot.debian.org/archive/debian/20241202T000000Z', 'bookworm', ['main'], 'snapshot debian http://snapshot.debian.org/archive/ 20241202T000000Z'],
     ['https://snapshot.ubuntu.com/ubuntu/20240301T000000Z/', 'noble', ['main'], 'snapshot ubuntu https://snapshot.ubuntu.com/ 20240301T000000Z'],
     ['http://127.0.0.1:3142/debian-archive/20240101T000000Z/debian/', 'stretch', ['main'], 'snapshot debian-archive http://127.0.0.1:3142/ 20240101T000000Z debian/'],
+    // a codename newer than the table (or a typo) on a Debian path with Debian's components: Debian, so probe can name what is missing
+    ['http://ftp.de.debian.org/debian', 'nosuch', ['main'], 'archive debian'],
+    ['http://ftp.de.debian.org/debian', 'nosuch-updates', ['main', 'contrib'], 'archive debian'],
+    ['http://security.debian.org/debian-security', 'nosuch-security', ['main'], 'archive debian-security'],
     // look-alikes
+    ['http://repo.example.org/apt/debian', 'bookworm/mongodb-org/7.0', ['main'], 'foreign'],
+    ['http://repo.example.org/debian', 'nosuch', ['stable'], 'foreign'],
+    ['http://repo.example.org/debian', 'Release-2', ['main'], 'foreign'],
     ['https://download.docker.com/linux/debian', 'bookworm', ['stable'], 'foreign'],
     ['https://mirrors.ustc.edu.cn/docker-ce/linux/ubuntu', 'focal', ['stable'], 'foreign'],
     ['http://ppa.launchpadcontent.net/deadsnakes/ppa/ubuntu', 'jammy', ['main'], 'foreign'],

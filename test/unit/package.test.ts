@@ -24,7 +24,7 @@ describe('the package', () => {
   // I/O lives in the edge modules.
   it('keeps the pure core free of fs, network and process I/O', () => {
     const pure = ['snapshot/id.ts', 'snapshot/archives.ts', 'snapshot/document.ts', 'deb822/reader.ts', 'generate/generate.ts', 'generate/render.ts', 'apt/os-release.ts'];
-    const optional = ['deb822/document.ts', 'sources', 'rewrite/classify.ts', 'net/retry.ts', 'net/proxy-env.ts', 'probe/release.ts', 'oci/reference.ts', 'oci/manifest.ts', 'oci/challenge.ts', 'update/packages-diff.ts', 'update/pins.ts'];
+    const optional = ['deb822/document.ts', 'sources', 'rewrite/classify.ts', 'net/retry.ts', 'net/proxy-env.ts', 'probe/release.ts', 'oci/reference.ts', 'oci/manifest.ts', 'oci/challenge.ts', 'update/packages-diff.ts', 'update/pins.ts', 'update/dockerfile.ts', 'snapshot/releases.ts'];
     const files = [...pure];
     for (const o of optional) {
       const full = join(PROJECT_ROOT, 'src', o);

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { jsonDocument } from '../json.js';
 import { UsageError } from '../../errors.js';
+import { parseDistro } from '../options.js';
 import type { CliIo, ExitCode } from '../io.js';
 
 export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => void): void {
@@ -11,8 +13,11 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .option('--snapshot-base <url>', 'snapshot service base URL')
     .option('--dry-run', 'change nothing; print what would change')
     .option('--max-staleness <seconds>', 'refuse a target snapshot this much older than the time asked (a frozen mirror)', '172800')
+    .option('--packages <list>', "packages to report on, besides those the Dockerfiles' apt-get install lines name")
+    .option('--distro <distro>', 'with no sources file: the release apt runs on, when FROM names none (with --codename)')
+    .option('--codename <name>', 'with --distro')
     .option('--json', 'print one JSON document')
-    .action(async (files: string[], f: { to: string; snapshotBase?: string; dryRun?: boolean; json?: boolean; maxStaleness: string }) => {
+    .action(async (files: string[], f: { to: string; snapshotBase?: string; dryRun?: boolean; json?: boolean; maxStaleness: string; packages?: string; distro?: string; codename?: string }) => {
       if (files.length === 0) throw new UsageError('bump', 'name the files that hold pins');
       // a lockfile is bumped by re-resolving its request (src/lock)
       const lockfiles = await import('../../lock/bump-cli.js');
@@ -23,8 +28,17 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
       const { bump } = await import('../../update/bump.js');
       const maxStalenessSec = Number(f.maxStaleness);
       if (!Number.isFinite(maxStalenessSec) || maxStalenessSec < 0) throw new UsageError(`--max-staleness ${f.maxStaleness}`, 'must be a number of seconds');
-      const r = await bump({ files, to: f.to, snapshotBase: f.snapshotBase ?? io.env.SNAPSHOT_ARCHIVE_BASE, dryRun: f.dryRun === true, maxStalenessSec });
-      io.stdout.write(f.json ? `${JSON.stringify({ ...r, markdown: undefined }, null, 2)}\n` : r.markdown);
+      const r = await bump({
+        files,
+        to: f.to,
+        snapshotBase: f.snapshotBase ?? io.env.SNAPSHOT_ARCHIVE_BASE,
+        dryRun: f.dryRun === true,
+        maxStalenessSec,
+        packages: f.packages?.split(/[,\s]+/).filter(Boolean),
+        distro: parseDistro(f.distro),
+        codename: f.codename,
+      });
+      io.stdout.write(f.json ? jsonDocument({ ...r, markdown: undefined }) : r.markdown);
       setExit(0);
     });
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jsonDocument } from '../json.js';
 import { UsageError } from '../../errors.js';
 import type { CliIo, ExitCode } from '../io.js';
 
@@ -40,7 +41,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
         architecture: f.arch,
       });
       if (f.json) {
-        io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        io.stdout.write(jsonDocument(r));
       } else {
         for (const a of r.archives) {
           io.stdout.write(`${a.archive} ${a.from} -> ${a.to}: ${a.changed.length} changed, ${a.added.length} added, ${a.removed.length} removed\n`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo, ExitCode } from '../io.js';
+import { jsonDocument } from '../json.js';
 
 interface Flags {
   to: string;
@@ -43,7 +44,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
       try {
         const r = await fetchLocked({ lockfile, to: resolve(io.cwd, f.to), store, snapshotBase: f.snapshotBase, prune: f.prune === true, concurrency, onProgress: (p) => bar.update(p) });
         bar.done();
-        if (f.json) io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        if (f.json) io.stdout.write(jsonDocument(r));
         else io.stderr.write(`repro-sources: fetched ${r.files} files into ${f.to}: ${r.fromCache} from the cache, ${r.fromNetwork} from the network, ${r.kept} already there${r.pruned > 0 ? `, ${r.pruned} others removed` : ''}; ${formatBytes(r.bytesReceived)} received, ${(r.ms / 1000).toFixed(1)} s\n`);
       } finally {
         await store?.close();

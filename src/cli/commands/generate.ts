@@ -24,7 +24,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .option('--arch <list>', 'architectures (comma-separated); Ubuntu puts those outside amd64/i386 on ubuntu-ports')
     .option('--backports', 'Debian: add CODENAME-backports')
     .option('--snapshot-base <url>', 'snapshot service base URL (default: http://snapshot.debian.org/archive/, https://snapshot.ubuntu.com/)');
-  addTimeOptions(cmd);
+  addTimeOptions(cmd, { mtime: 'none' });
   cmd.action(async (flags: Flags) => {
     const [{ generateSources, templateName }, { loadTemplate }, { dpkgArchOf }] = await Promise.all([
       import('../../generate/generate.js'),

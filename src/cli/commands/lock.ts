@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { addTimeOptions, chooseTime, distroOption, parseDistro, type TimeFlags } from '../options.js';
 import type { CliIo, ExitCode } from '../io.js';
+import { jsonDocument } from '../json.js';
 
 interface Flags extends TimeFlags {
   root?: string;
@@ -45,7 +46,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
       const timeGiven = flags.snapshot !== undefined || flags.epoch !== undefined || flags.date !== undefined;
       const id = timeGiven ? (await chooseTime(flags, io, { distro: distro ?? lockfile.request.distro, root: flags.root })).id : undefined;
       const r = await checkLock({ lockfile, root: flags.root, distro, codename: flags.codename, id, architectures: flags.arch, snapshotBase });
-      if (flags.json) io.stdout.write(`${JSON.stringify({ ok: r.ok, diff: r.diff }, null, 2)}\n`);
+      if (flags.json) io.stdout.write(jsonDocument({ ok: r.ok, diff: r.diff }));
       else if (r.ok) io.stderr.write(`repro-sources: ${flags.check}: matches a fresh resolution (${lockfile.packages.length} packages)\n`);
       else io.stdout.write(r.text);
       setExit(r.ok ? 0 : 1);

@@ -67,8 +67,8 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
   addRootOption(cmd);
   cmd.action(async (files: string[], flags: Flags) => {
     const [{ probeFiles }, { renderProbe }] = await Promise.all([import('../../probe/probe-files.js'), import('../render-probe.js')]);
-    const explicit = flags.epoch ?? flags.date ?? flags.snapshot ?? io.env.SOURCE_DATE_EPOCH;
-    const time = await chooseTime(flags, io, { root: flags.root });
+    const explicit = flags.epoch ?? flags.date ?? flags.snapshot ?? (io.env.SOURCE_DATE_EPOCH || undefined);
+    const time = await chooseTime(flags, io, { root: flags.root, files });
     const maxStalenessSec = Number(flags.maxStaleness);
     if (!Number.isFinite(maxStalenessSec) || maxStalenessSec < 0) throw new UsageError(`--max-staleness ${flags.maxStaleness}`, 'must be a number of seconds');
     const report = await probeFiles({

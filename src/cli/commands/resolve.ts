@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jsonDocument } from '../json.js';
 import { UsageError } from '../../errors.js';
 import { DISTRO_ARCHIVES } from '../../snapshot/archives.js';
 import { addTimeOptions, chooseTime, distroOption, parseDistro, type TimeFlags } from '../options.js';
@@ -19,7 +20,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .option('--archive <name>', 'snapshot archive (default: debian, or ubuntu with --distro ubuntu)')
     .option('--json', 'print {archive, base, asked, id, checked, stalenessSec}');
   addNetOptions(cmd, { several: false });
-  addTimeOptions(cmd, { snapshot: false });
+  addTimeOptions(cmd, { snapshot: false, mtime: 'none' });
   cmd.action(async (flags: Flags) => {
     const [{ resolveSnapshot }, { createAgent }] = await Promise.all([import('../../probe/resolve.js'), import('../../net/agent.js')]);
     const distro = parseDistro(flags.distro) ?? 'debian';
@@ -38,7 +39,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
         maxWaitMs: net.maxWaitMs,
         totalTimeoutMs: net.timeoutMs * (net.retries + 1) + net.maxWaitMs * net.retries,
       });
-      io.stdout.write(flags.json ? `${JSON.stringify({ archive: r.archive, base: r.base, asked: r.asked, id: r.id, checked: r.checked, stalenessSec: r.stalenessSec }, null, 2)}\n` : `${r.id}\n`);
+      io.stdout.write(flags.json ? jsonDocument({ archive: r.archive, base: r.base, asked: r.asked, id: r.id, checked: r.checked, stalenessSec: r.stalenessSec }) : `${r.id}\n`);
     } finally {
       await dispatcher.close();
     }

@@ -47,7 +47,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     ]);
     const dropIn = files.length === 0;
     const distro = dropIn ? (await readDistro(flags.root)).distro : undefined;
-    const time = await chooseTime(flags, io, { distro, root: flags.root });
+    const time = await chooseTime(flags, io, { distro, root: flags.root, files });
     const bases = flags.snapshotBase.length > 0 ? flags.snapshotBase : io.env.SNAPSHOT_ARCHIVE_BASE ? [io.env.SNAPSHOT_ARCHIVE_BASE] : [];
     for (const b of bases) if (!/^[a-z+]+:\/\//.test(b)) throw new UsageError(`--snapshot-base ${b}`, 'not a URL');
     if (bases.length > 1 && !flags.probe) throw new UsageError('--snapshot-base', 'several bases need --probe to choose between them');
@@ -72,9 +72,12 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
       map,
       keep: flags.keep,
       native: flags.native,
+      // no time given: a file already pinned keeps its pin (a second drop-in run moves nothing)
+      keepIds: time.source === 'mtime',
       strict: flags.strict,
       caBundle: flags.caBundle,
       env: io.env,
+      cwd: io.cwd,
     });
     renderRewrite(run, io, { json: flags.json === true });
     setExit(0);

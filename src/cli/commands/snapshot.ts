@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jsonDocument } from '../json.js';
 import { addRootOption, addTimeOptions, chooseTime, distroOption, parseDistro, type TimeFlags } from '../options.js';
 import type { CliIo, ExitCode } from '../io.js';
 
@@ -16,7 +17,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .addOption(distroOption())
     .option('--snapshot-base <url>', 'base URL of the snapshot service (for --json urls)')
     .option('--json', 'print {epoch, id, iso, urls} as JSON');
-  addTimeOptions(cmd, { snapshot: false });
+  addTimeOptions(cmd, { snapshot: false, mtime: 'root' });
   addRootOption(cmd);
   cmd.action(async (flags: Flags) => {
     const { snapshotDocument } = await import('../../snapshot/document.js');
@@ -24,7 +25,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     const time = await chooseTime(flags, io, { distro, root: flags.root });
     if (flags.json) {
       const doc = snapshotDocument(time.epoch, { distro: distro ?? 'debian', base: flags.snapshotBase ?? io.env.SNAPSHOT_ARCHIVE_BASE });
-      io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      io.stdout.write(jsonDocument(doc));
     } else {
       io.stdout.write(`${time.id}\n`);
     }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jsonDocument } from '../json.js';
 import { addTimeOptions, chooseTime, distroOption, parseDistro, type TimeFlags } from '../options.js';
 import type { CliIo, ExitCode } from '../io.js';
 
@@ -28,7 +29,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .option('--tag <tag>', 'tag (default: DISTRO-CODENAME-SNAPSHOT-ARCH)')
     .option('--json', 'print one JSON document')
     .option('--lock <file>', 'push exactly the files of this lock (each checked against it) instead of resolving packages');
-  addTimeOptions(cmd);
+  addTimeOptions(cmd, { mtime: 'root' });
   cmd.action(async (packages: string[], flags: Flags) => {
     if (flags.lock !== undefined) {
       const { warmLockCli } = await import('../../lock/cli-helpers.js');
@@ -63,11 +64,14 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
         },
         onProgress: (p) => bar.update(p),
       });
+      // as cache push: the default tag names the set, and latest follows it
+      const also = (flags.tag ?? ref.tag) === undefined && r.tag !== 'latest' ? ['latest'] : [];
+      if (also.length > 0) await (await import('../../cache/tags.js')).moveTag(store, r.digest, 'latest');
       bar.done();
-      if (flags.json) io.stdout.write(`${JSON.stringify({ ref: `${store.name}@${r.digest}`, ...r }, null, 2)}\n`);
+      if (flags.json) io.stdout.write(jsonDocument({ ref: `${store.name}@${r.digest}`, ...r, alsoTagged: also }));
       else {
         io.stdout.write(`${r.digest}\n`);
-        io.stderr.write(`\r\x1b[Krepro-sources: warmed ${store.name}:${r.tag} at ${time.id}: ${r.files} files, ${formatBytes(r.bytesSent)} sent, ${formatBytes(r.bytesSkipped)} skipped\n`.replace(/^\r\x1b\[K/, io.stderr.isTTY ? '\r\x1b[K' : ''));
+        io.stderr.write(`\r\x1b[Krepro-sources: warmed ${store.name}:${r.tag}${also.map((t) => ` (and :${t})`).join('')} at ${time.id}: ${r.files} files, ${formatBytes(r.bytesSent)} sent, ${formatBytes(r.bytesSkipped)} skipped\n`.replace(/^\r\x1b\[K/, io.stderr.isTTY ? '\r\x1b[K' : ''));
       }
     } finally {
       await store.close();
