@@ -74,8 +74,6 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
   const cache = new CacheStore(o.store, metrics, log);
   const trust = new Trust({ tmpDir, ...(o.keyrings ? { keyrings: o.keyrings } : {}), ...(o.defaultKeyrings !== undefined ? { defaultKeyrings: o.defaultKeyrings } : {}) });
   const resolutions = new Resolutions({ upstream, basesFor, cache });
-  const unsigned = [...archives].filter((a) => trust.keyringsFor(a).length === 0);
-  if (unsigned.length > 0) log(`repro-sources: serve: no keyring for ${unsigned.join(', ')}: their Releases are kept unchecked if whole and parseable (--keyring FILE adds one)`);
   /** Digests whose stored bytes were wrong and that the store could not forget: fetched again while this process runs. */
   const distrusted = new Set<string>();
   const hot = new HotObjects(o.memoryCache?.bytes ?? 64 << 20, o.memoryCache?.objectMax ?? 1 << 20);
@@ -243,10 +241,20 @@ export async function startServe(o: ServeOptions = {}): Promise<ServeHandle> {
     void p.finally(() => inFlight.delete(p));
   });
   const [host, port] = splitListen(o.listen ?? '127.0.0.1:3142');
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+  } catch (e) {
+    // an address in use (or refused) is the whole story: nothing of this process is left behind
+    await upstream.close();
+    await rm(tmpDir, { recursive: true, force: true });
+    throw e;
+  }
+  // said once serve is up, so a failed start prints only why it failed
+  const unsigned = [...archives].filter((a) => trust.keyringsFor(a).length === 0);
+  if (unsigned.length > 0) log(`repro-sources: serve: no keyring for ${unsigned.join(', ')}: their Releases are kept unchecked if whole and parseable (--keyring FILE adds one)`);
   const addr = server.address() as AddressInfo;
   return {
     url: `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}/`,

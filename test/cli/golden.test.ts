@@ -77,7 +77,7 @@ afterAll(async () => {
 });
 
 function normalize(text: string): string {
-  let t = text.replaceAll(W, '<W>').replaceAll(PROJECT_ROOT.replace(/\/$/, ''), '<PROJECT>');
+  let t = text.replaceAll(W, '<W>').replaceAll(archive.root, '<ARCHIVE>').replaceAll(PROJECT_ROOT.replace(/\/$/, ''), '<PROJECT>');
   t = t.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<PORT>');
   t = t.replace(/"(ms|elapsedMs|latencyMs)": \d+/g, '"$1": <N>');
   t = t.replace(/after now, \d{8}T\d{6}Z/g, 'after now, <NOW>');
@@ -137,7 +137,14 @@ const CASES: Case[] = [
   { name: 'warm', args: () => ['warm', 'hello', '--root', join(W, 'warm-root'), '--snapshot-base', A(), '--to', `oci-layout:${join(W, 'warm-layout')}`], env: { SOURCE_DATE_EPOCH: '1705276800' }, digestsVary: true },
   { name: 'warm-json', args: () => ['warm', 'hello', '--json', '--root', join(W, 'warm-root'), '--snapshot-base', A(), '--to', `oci-layout:${join(W, 'warm-layout')}`], env: { SOURCE_DATE_EPOCH: '1705276800' }, digestsVary: true },
   { name: 'warm-no-packages', args: () => ['warm', '--to', `oci-layout:${join(W, 'layout3')}`, '--distro', 'debian', '--codename', 'bookworm', '--epoch', '1700000000'] },
-  { name: 'serve', args: () => ['serve', '--listen', '127.0.0.1:0', '--upstream', P(), '--cache', `oci-layout:${join(W, 'serve-layout')}`] },
+  { name: 'lock', args: () => ['lock', 'hello', '--root', join(W, 'warm-root'), '--snapshot-base', A(), '--epoch', '1705276800', '-o', join(W, 'golden.lock.json')], digestsVary: true },
+  { name: 'lock-check', args: () => ['lock', '--check', join(W, 'golden.lock.json')], digestsVary: true },
+  { name: 'lock-no-packages', args: () => ['lock', '--root', join(W, 'warm-root'), '--epoch', '1705276800'] },
+  { name: 'fetch', args: () => ['fetch', join(W, 'golden.lock.json'), '--to', join(W, 'fetched')], digestsVary: true },
+  { name: 'fetch-missing-lock', args: () => ['fetch', join(W, 'nope.lock.json'), '--to', join(W, 'fetched')] },
+  { name: 'sbom', args: () => ['sbom', join(W, 'golden.lock.json')], digestsVary: true },
+  { name: 'sbom-not-a-lock', args: () => ['sbom', join(W, 'files/bad.sources')] },
+  { name: 'serve', args: () => ['serve', '--listen', '127.0.0.1:0', '--upstream', A(), '--keyring', archive.keyring, '--cache', `oci-layout:${join(W, 'serve-layout')}`] },
   { name: 'serve-bad-cache', args: () => ['serve', '--cache', 'registry.example/deb'] },
   // diff and bump, against the signed test archive
   { name: 'diff', args: () => ['diff', join(W, 'files/test-archive.sources'), '--from', '20240101T120000Z', '--to', '20240215T000000Z', '--snapshot-base', A()] },
@@ -165,8 +172,8 @@ async function serveSession(args: string[]): Promise<{ code: number; stdout: str
     });
     child.on('exit', () => reject(new Error(`serve exited: ${stderr}`)));
   });
-  const res = await fetch(`${url}debian/20231114T120000Z/dists/bookworm/InRelease`);
-  stdout += `(test) GET debian/20231114T120000Z/dists/bookworm/InRelease: ${res.status}\n`;
+  const res = await fetch(`${url}debian/20240101T000000Z/dists/bookworm/InRelease`);
+  stdout += `(test) GET debian/20240101T000000Z/dists/bookworm/InRelease: ${res.status}\n`;
   await res.arrayBuffer();
   const code = await new Promise<number>((resolve) => {
     child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
@@ -188,7 +195,7 @@ describe('golden: the built CLI, byte for byte', () => {
       const r = c.name === 'serve' ? await serveSession(args) : await runCli(args, { env: cleanEnv(c.env ?? {}), ...(c.cwd ? { cwd: c.cwd() } : {}) });
       let text = normalize(`$ repro-sources ${args.join(' ')}\nexit: ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`);
       // compressed with their build time inside: the digests, and the sizes by a byte or two
-      if (c.digestsVary) text = text.replace(/sha256:[0-9a-f]{64}/g, 'sha256:<DIGEST>').replace(/"(bytes\w+)": [1-9]\d*/g, '"$1": <N>');
+      if (c.digestsVary) text = text.replace(/(sha256:)?\b[0-9a-f]{64}\b/g, '$1<DIGEST>').replace(/"(bytes\w+|size)": [1-9]\d*/g, '"$1": <N>').replace(/\b\d+(\.\d+)? (k?B|KiB|MB)\b/g, '<N> $2').replace(/\(\d+ bytes\)/g, '(<N> bytes)');
       const file = join(GOLDEN, `${c.name}.txt`);
       if (UPDATE || !existsSync(file)) {
         if (!UPDATE) throw new Error(`${file} is missing: run with UPDATE_GOLDEN=1`);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookwormSnapshots, startSnapshotServer, type SnapshotServer } from '../helpers/snapshot-server.js';
+import { buildSignedArchive, SNAP1, SNAP2, type SignedArchive } from '../helpers/archive.js';
 import { cleanEnv, PROJECT_ROOT } from '../helpers/cli.js';
 
 const readme = await readFile(join(PROJECT_ROOT, 'README.md'), 'utf8');
@@ -16,10 +17,13 @@ const library = readme.slice(readme.indexOf('## Library API'), readme.indexOf('\
 const blocks = [...library.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
 let server: SnapshotServer;
+let archive: SignedArchive;
 let work: string;
 
 beforeAll(async () => {
-  server = await startSnapshotServer({ files: bookwormSnapshots() });
+  // the bookworm fixtures (unsigned Releases) and a signed archive, for serve's example
+  archive = await buildSignedArchive();
+  server = await startSnapshotServer({ files: bookwormSnapshots(), dir: { root: archive.root, archives: { debian: [SNAP1, SNAP2] } } });
   work = await mkdtemp(join(tmpdir(), 'rs-readme-'));
   // a user's project: 'repro-sources' resolves to this package
   await mkdir(join(work, 'node_modules'));
@@ -28,6 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.stop();
   await rm(work, { recursive: true, force: true });
+  await rm(archive.root, { recursive: true, force: true });
 });
 
 describe("the README's library examples", () => {
@@ -40,7 +45,7 @@ describe("the README's library examples", () => {
     const file = join(work, `example-${i}.mjs`);
     await writeFile(file, code);
     const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [file], { cwd: work, env: cleanEnv({ SNAPSHOT_ARCHIVE_BASE: server.debianBase }) as NodeJS.ProcessEnv, timeout: 60_000 }, (err, stdout, stderr) =>
+      execFile(process.execPath, [file], { cwd: work, env: cleanEnv({ SNAPSHOT_ARCHIVE_BASE: server.debianBase, ARCHIVE_KEYRING: archive.keyring }) as NodeJS.ProcessEnv, timeout: 60_000 }, (err, stdout, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
