@@ -20,7 +20,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
     .action(async (files: string[], f: { to: string; snapshotBase?: string; dryRun?: boolean; json?: boolean; maxStaleness: string; packages?: string; distro?: string; codename?: string }) => {
       if (files.length === 0) throw new UsageError('bump', 'name the files that hold pins');
       // a lockfile is bumped by re-resolving its request (src/lock)
-      const lockfiles = await import('../../lock/bump-cli.js');
+      const lockfiles = await import('../lock-bump.js');
       if (await lockfiles.namesLockfile(files, io)) {
         setExit(await lockfiles.runBumpLock(files, { to: f.to, snapshotBase: f.snapshotBase ?? io.env.SNAPSHOT_ARCHIVE_BASE, dryRun: f.dryRun === true, json: f.json === true }, io));
         return;

@@ -54,7 +54,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
   addRootOption(push);
   push.action(async (dirArg: string | undefined, f: AuthFlags & { to: string; tag?: string; merge?: boolean; distro?: string; codename?: string; snapshot?: string; arch?: string; root: string; lock?: string }) => {
     const dir = dirArg ?? join(f.root, 'var/cache/apt/archives');
-    if (f.lock !== undefined) await (await import('../../lock/cli-helpers.js')).checkDirCli(dir, f.lock, io);
+    if (f.lock !== undefined) await (await import('../lock-warm-push.js')).checkDirCli(dir, f.lock, io);
     const [{ pushDebs }, { moveTag, LATEST_TAG }, { readDistro }, { toSnapshotId, parseEpochString, isSnapshotId }, { progressBar, formatBytes }, { dpkgArchOf }, { readdir }, { parsed, store }] = await Promise.all([
       import('../../cache/push.js'),
       import('../../cache/tags.js'),

@@ -32,7 +32,7 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
   addTimeOptions(cmd, { mtime: 'root' });
   cmd.action(async (packages: string[], flags: Flags) => {
     if (flags.lock !== undefined) {
-      const { warmLockCli } = await import('../../lock/cli-helpers.js');
+      const { warmLockCli } = await import('../lock-warm-push.js');
       setExit(await warmLockCli(packages, flags.lock, { to: flags.to, tag: flags.tag, snapshotBase: flags.snapshotBase, json: flags.json === true }, io));
       return;
     }

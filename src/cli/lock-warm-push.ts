@@ -1,14 +1,14 @@
 /** What `warm --lock` and `cache push --lock` run: kept here so those commands change by a line each. */
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import type { CliIo, ExitCode } from '../cli/io.js';
-import { readLockfile } from './read.js';
-import { checkDirHoldsLock, readDebNames, warmLocked } from './locked-set.js';
-import { jsonDocument } from '../cli/json.js';
+import type { CliIo, ExitCode } from './io.js';
+import { readLockfile } from '../lock/read.js';
+import { checkDirHoldsLock, readDebNames, warmLocked } from '../lock/locked-set.js';
+import { jsonDocument } from './json.js';
 
 export async function warmLockCli(packages: readonly string[], file: string, f: { to: string; tag?: string | undefined; snapshotBase?: string | undefined; json: boolean }, io: CliIo): Promise<ExitCode> {
   if (packages.length > 0) throw new UsageError('--lock', 'takes the packages from the lock, not from arguments');
-  const [{ parseReference }, { openStore }, { formatBytes }] = await Promise.all([import('../oci/reference.js'), import('../oci/store.js'), import('../cli/progress.js')]);
+  const [{ parseReference }, { openStore }, { formatBytes }] = await Promise.all([import('../oci/reference.js'), import('../oci/store.js'), import('./progress.js')]);
   const lockfile = await readLockfile(resolve(io.cwd, file));
   const ref = parseReference(f.to);
   const store = await openStore(ref, { env: io.env });

@@ -2,9 +2,9 @@
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import type { CliIo, ExitCode } from '../cli/io.js';
-import { bumpLock } from './lock.js';
-import { jsonDocument } from '../cli/json.js';
+import type { CliIo, ExitCode } from './io.js';
+import { bumpLock } from '../lock/lock.js';
+import { jsonDocument } from './json.js';
 
 export async function runBumpLock(files: readonly string[], f: { to: string; snapshotBase?: string | undefined; dryRun: boolean; json: boolean }, io: CliIo): Promise<ExitCode> {
   if (files.length !== 1) throw new UsageError('bump', 'bump one lockfile at a time, and no other file with it');
