@@ -195,7 +195,7 @@ describe('golden: the built CLI, byte for byte', () => {
       const r = c.name === 'serve' ? await serveSession(args) : await runCli(args, { env: cleanEnv(c.env ?? {}), ...(c.cwd ? { cwd: c.cwd() } : {}) });
       let text = normalize(`$ repro-sources ${args.join(' ')}\nexit: ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`);
       // compressed with their build time inside: the digests, and the sizes by a byte or two
-      if (c.digestsVary) text = text.replace(/(sha256:)?\b[0-9a-f]{64}\b/g, '$1<DIGEST>').replace(/"(bytes\w+|size)": [1-9]\d*/g, '"$1": <N>').replace(/\b\d+(\.\d+)? (k?B|KiB|MB)\b/g, '<N> $2').replace(/\(\d+ bytes\)/g, '(<N> bytes)');
+      if (c.digestsVary) text = text.replace(/(sha256:)?\b[0-9a-f]{64}\b/g, '$1<DIGEST>').replace(/"(bytes\w+|size)": [1-9]\d*/g, '"$1": <N>').replace(/\b\d+(\.\d+)? (k?B|KiB|MB)\b/g, '<N> $2').replace(/\(\d+ bytes\)/g, '(<N> bytes)').replace(/("repro-sources:size",\s*"value": ")\d+"/g, '$1<N>"');
       const file = join(GOLDEN, `${c.name}.txt`);
       if (UPDATE || !existsSync(file)) {
         if (!UPDATE) throw new Error(`${file} is missing: run with UPDATE_GOLDEN=1`);
