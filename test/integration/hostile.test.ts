@@ -16,6 +16,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent } from '../../src/net/agent.js';
 import { diffSnapshots } from '../../src/update/diff.js';
+import { serializeLockfile, type Lockfile } from '../../src/lock/lockfile.js';
 import { BIN, cleanEnv, runCli } from '../helpers/cli.js';
 import { buildDebs } from '../helpers/debs.js';
 import { makeTestCa, startForwardProxy, startPythonServer, startTlsTerminator, type ForwardProxy, type PythonServer, type TestCa } from '../helpers/hostile.js';
@@ -23,6 +24,8 @@ import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { BOOKWORM, bookwormSnapshots, releaseText, startSnapshotServer, type SnapshotServer } from '../helpers/snapshot-server.js';
 
 const ID1 = '20240101T000000Z';
+const TOOL_PATH = 'pool/main/t/tool/tool_1.0_amd64.deb';
+const TOOL = Buffer.from('not really a deb: tool, fetched through a proxy\n');
 /** A bound for one CLI run, generous: the machines that run this are shared and often loaded. */
 const SLOW = 120_000;
 const ID2 = '20240201T000000Z';
@@ -241,7 +244,7 @@ describe('through a forward proxy (http_proxy, https_proxy, no_proxy)', { timeou
     const seed = randomBytes(1 << 20);
     const bookworm = bookwormSnapshots();
     server = await startSnapshotServer({
-      files: { ...bookworm, debian: { ...bookworm.debian, [ID1]: snapshotFiles(gzipSync(packagesText(500, seed, '1.0-1'))), [ID2]: snapshotFiles(gzipSync(packagesText(500, seed, '1.0-2'))) } },
+      files: { ...bookworm, debian: { ...bookworm.debian, [ID1]: snapshotFiles(gzipSync(packagesText(500, seed, '1.0-1')), { [TOOL_PATH]: TOOL }), [ID2]: snapshotFiles(gzipSync(packagesText(500, seed, '1.0-2'))) } },
     });
     ca = await makeTestCa(['secure.invalid']);
     tls = await startTlsTerminator(ca, port(server));
@@ -326,6 +329,26 @@ describe('through a forward proxy (http_proxy, https_proxy, no_proxy)', { timeou
     const listed = await seen(() => runCli(['cache', 'list', ref, '--plain-http'], { env, timeoutMs: SLOW }));
     expect(listed.result.code).toBe(0);
     expect(listed.log.length).toBeGreaterThan(0);
+  });
+
+  it('fetch of a lockfile: the locked file comes through the proxy, checked against the lock', async () => {
+    const archiveUrl = `${SNAP}debian/${ID1}/`;
+    const lockfile: Lockfile = {
+      lockfileVersion: 1,
+      request: { packages: ['tool'], distro: 'debian', codename: 'bookworm', time: ID1, architectures: ['amd64'], archives: [{ name: 'debian', snapshot: ID1, url: archiveUrl, suites: ['bookworm'], components: ['main'] }] },
+      packages: [{ name: 'tool', version: '1.0', architecture: 'amd64', source: 'tool', filename: TOOL_PATH, url: `${archiveUrl}${TOOL_PATH}`, size: TOOL.length, sha256: sha(TOOL), depends: [] }],
+    };
+    const file = join(work, 'proxied.lock.json');
+    await writeFile(file, serializeLockfile(lockfile));
+    const to = join(work, 'fetched-through-proxy');
+    const { result: r, log } = await seen(() => runCli(['fetch', file, '--to', to], { env, timeoutMs: SLOW }));
+    expect([r.code, r.stderr.split('\n').length]).toEqual([0, 2]);
+    // snapshot.debian.org's way: the pool URL answers 302 to /file/SHA1; both hops go through the proxy
+    expect(log.map((l) => l.target)).toEqual([`${archiveUrl}${TOOL_PATH}`, `http://snap.invalid/file/${sha1(TOOL)}`]);
+    expect(await readFile(join(to, 'tool_1.0_amd64.deb'))).toEqual(TOOL);
+    // no_proxy sends it direct: the proxy sees nothing (and the name resolves nowhere else, so it fails)
+    const direct = await seen(() => runCli(['fetch', file, '--to', join(work, 'direct')], { env: { ...env, no_proxy: 'snap.invalid' }, timeoutMs: SLOW }));
+    expect([direct.result.code, direct.log]).toEqual([1, []]);
   });
 
   it("serve's upstream fetches go through the proxy", async () => {
