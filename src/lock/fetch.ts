@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { IntegrityError, ReproSourcesError } from '../errors.js';
 import { hashFile, writeAll } from '../fs/file-chunks.js';
+import { besidePattern, removeDeadLeftovers, tempNameBeside } from '../fs/process-temp.js';
 import type { BlobStore } from '../oci/store.js';
 import { RetryableStatusError, isWorthRetrying, withRetries } from '../net/retry.js';
 import { checkSafeDebName } from '../cache/deb-file.js';
@@ -69,6 +70,8 @@ export async function fetchLocked(o: FetchLockedOptions): Promise<FetchLockedRes
   }
   const urls = pkgs.map((p) => rebase(o.lockfile, p, o.snapshotBase));
   await mkdir(o.to, { recursive: true });
+  // a fetch killed midway left its .part files: those of processes that are gone go now
+  await removeDeadLeftovers(o.to, besidePattern('part'));
   const progress: TransferProgress = { files: 0, totalFiles: pkgs.length, bytes: 0, totalBytes: pkgs.reduce((a, p) => a + p.size, 0) };
   const r: FetchLockedResult = { files: pkgs.length, fromCache: 0, fromNetwork: 0, kept: 0, pruned: 0, bytesReceived: 0, ms: 0 };
   const limit = pLimit(o.concurrency ?? 8);
@@ -130,7 +133,7 @@ function holds(path: string, sha256: string): boolean {
 async function fetchOne(p: LockedPackage, url: string, final: string, store: BlobStore | undefined, net: Downloader, tries: number): Promise<number> {
   const where = store ? `${store.name}@sha256:${p.sha256} (${localName(p)})` : url;
   const once = async (): Promise<number> => {
-    const tmp = `${final}.${process.pid}.${Math.random().toString(36).slice(2)}.part`;
+    const tmp = tempNameBeside(final, 'part');
     try {
       const h = createHash('sha256');
       const fd = openSync(tmp, 'w', 0o644);

@@ -1,7 +1,7 @@
 /**
  * The stores under concurrency and faults, through the real CLI: parallel pushes into one
  * layout, parallel --merge pushes to one registry tag, re-push over a corrupted blob, and
- * kill -9 in the middle of a big transfer.
+ * kill -9 in the middle of a big transfer (push, pull, fetch of a lockfile).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serializeLockfile, type Lockfile } from '../../src/lock/lockfile.js';
 import { parseManifest } from '../../src/oci/manifest.js';
 import { parseReference } from '../../src/oci/reference.js';
 import { openStore } from '../../src/oci/store.js';
@@ -130,5 +131,21 @@ describe('kill -9 midway leaves nothing behind once run again', () => {
     const p = await runCli(pullArgs, { env, timeoutMs: 120_000 });
     expect(p.code).toBe(0);
     expect(await readdir(to)).toEqual(['big_1.0-1_amd64.deb']);
+
+    // and fetch of a lockfile naming that blob, from the layout as its cache
+    const bytes = await readFile(join(big, 'big_1.0-1_amd64.deb'));
+    const lock: Lockfile = {
+      lockfileVersion: 1,
+      request: { packages: ['big'], distro: 'debian', codename: 'bookworm', time: '20231114T221320Z', architectures: ['amd64'], archives: [{ name: 'debian', snapshot: '20231114T221320Z', url: 'http://snapshot.debian.org/archive/debian/20231114T221320Z/', suites: ['bookworm'], components: ['main'] }] },
+      packages: [{ name: 'big', version: '1.0-1', architecture: 'amd64', source: 'big', filename: 'pool/main/b/big/big_1.0-1_amd64.deb', url: 'http://snapshot.debian.org/archive/debian/20231114T221320Z/pool/main/b/big/big_1.0-1_amd64.deb', size: bytes.length, sha256: sha256(bytes), depends: [] }],
+    };
+    const lockFile = join(work, 'big.lock.json');
+    await writeFile(lockFile, serializeLockfile(lock));
+    const fetched = join(work, 'killed-fetch');
+    const fetchArgs = ['fetch', lockFile, '--to', fetched, '--cache', `oci-layout:${layout}`];
+    expect((await killMidway(fetchArgs, fetched, /\.part$/)).length).toBe(1);
+    const f = await runCli(fetchArgs, { env, timeoutMs: 120_000 });
+    expect(f.code).toBe(0);
+    expect(await readdir(fetched)).toEqual(['big_1.0-1_amd64.deb']);
   }, 240_000);
 });
