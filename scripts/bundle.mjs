@@ -52,12 +52,16 @@ const common = {
   legalComments: 'none',
   minify: true,
   plugins: [inlineTemplates, noCommanderChildProcess],
+  // undici's switch for builds that carry llhttp only (Node's own copy sets it too): its
+  // experimental Milo parser, off unless asked for, is two WebAssembly blobs in base64, 150 KB
+  // that every start of the single-file bundle would read past.
+  define: { esbuildDetection: 'true' },
   logLevel: 'warning',
 };
-// Some dependencies call require(); give the ESM output one, made on first use: createRequire
-// costs a few milliseconds of path work per chunk at every start, and most chunks never call it.
+// Some dependencies call require(), nearly always for a Node builtin: process.getBuiltinModule
+// answers those without the path work of createRequire, which is made on first need for the rest.
 const requireShim =
-  "import { createRequire as __rsCreateRequire } from 'node:module'; let __rsRequire; const require = (id) => (__rsRequire ??= __rsCreateRequire(import.meta.url))(id);";
+  "import { createRequire as __rsCreateRequire } from 'node:module'; let __rsRequire; const require = (id) => process.getBuiltinModule(id) ?? (__rsRequire ??= __rsCreateRequire(import.meta.url))(id);";
 
 // chunk names carry content hashes: clear out the chunks of earlier builds
 rmSync('dist/split', { recursive: true, force: true });
@@ -76,29 +80,44 @@ for (const name of readdirSync('dist/split', { recursive: true })) {
 }
 // The chunks live at file URLs under a directory that does not exist (repro-sources.mjs.d/): the
 // requireShim's createRequire(import.meta.url) and stack traces then work as in dist/split/. Their
-// text rides in line comments after the loader ("//@name", then each line behind "//"), which V8
-// skips faster than it reads string literals; the loader reads its own file once for them.
-let carried = '';
+// text rides in one block comment after the loader, which V8 skips at memchr speed, and the loader
+// reads a chunk's bytes from its own file the first time it is imported: a start reads and decodes
+// the 60-100 KB its command needs, not the whole file. A "*/" in a chunk (a regular expression's
+// `a*/`) is carried as "*\x01/", which esbuild's ASCII output never holds.
+const ESCAPE = '*\x01/';
+let payload = '';
+const index = {};
 for (const [name, text] of Object.entries(chunks)) {
-  // esbuild writes ASCII: no CR, U+2028 or U+2029 could end a line comment early
-  if (/[\r\u2028\u2029]/.test(text)) throw new Error(`${name}: a line terminator a line comment can't carry`);
-  carried += `//@${name}\n${text.replace(/\n$/, '').split('\n').map((l) => `//${l}`).join('\n')}\n`;
+  if (text.includes('\x01') || /[^\x00-\x7f]/.test(text)) throw new Error(`${name}: not the ASCII that esbuild writes`);
+  const carried = text.replaceAll('*/', ESCAPE);
+  index[name] = [payload.length, carried.length];
+  payload += carried;
 }
+payload = `/*\n${payload}\n*/\n`;
+// offsets from the end of the file, which the loader finds with fstat: the loader need not know its own length
+const TAIL = payload.length - 3;
+for (const v of Object.values(index)) v[0] = TAIL - v[0];
 const loader = `#!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { openSync, readSync, fstatSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 const BASE = new URL('./repro-sources.mjs.d/', import.meta.url).href;
-let chunks;
+const INDEX = ${JSON.stringify(index)};
+let fd, size;
 function chunk(name) {
-  if (chunks === undefined) {
-    chunks = new Map();
-    const text = readFileSync(new URL(import.meta.url), 'latin1');
-    for (const part of text.slice(text.indexOf('\\n//@') + 4).split('\\n//@')) {
-      const nl = part.indexOf('\\n');
-      chunks.set(part.slice(0, nl), part.slice(nl + 1).replace(/^\\/\\//gm, ''));
-    }
+  const at = INDEX[name];
+  if (at === undefined) return undefined;
+  if (fd === undefined) {
+    fd = openSync(new URL(import.meta.url), 'r');
+    size = fstatSync(fd).size;
   }
-  return chunks.get(name);
+  const bytes = Buffer.allocUnsafe(at[1]);
+  for (let got = 0; got < at[1]; ) {
+    const n = readSync(fd, bytes, got, at[1] - got, size - at[0] + got);
+    if (n === 0) throw new Error(import.meta.url + ': cut short');
+    got += n;
+  }
+  const text = bytes.latin1Slice(0, at[1]);
+  return text.includes(${JSON.stringify(ESCAPE)}) ? text.replaceAll(${JSON.stringify(ESCAPE)}, '*/') : text;
 }
 registerHooks({
   resolve(specifier, context, next) {
@@ -115,6 +134,11 @@ const { main, tuneProcess } = await import(BASE + 'main.js');
 const argv = process.argv.slice(2);
 await tuneProcess(argv);
 process.exitCode = await main(argv);
-${carried}`;
+${payload}`;
+// read every chunk back as the loader will, from the end of the file
+for (const [name, [fromEnd, length]] of Object.entries(index)) {
+  const at = loader.length - fromEnd;
+  if (loader.slice(at, at + length).replaceAll(ESCAPE, '*/') !== chunks[name]) throw new Error(`${name}: does not read back from the bundle`);
+}
 writeFileSync('dist/repro-sources.mjs', loader);
 chmodSync('dist/repro-sources.mjs', 0o755);

@@ -9,20 +9,13 @@ import { commandsFor } from './commands/index.js';
 import { VERSION } from '../version.js';
 
 /**
- * For the CLI's own process only (not for library users). EPIPE on stdout or stderr ends the
- * process quietly. For commands that talk HTTP: WebAssembly compiled by the baseline compiler only. undici parses HTTP with a
- * WebAssembly build of llhttp, which V8 recompiles with its optimizing compiler in the
- * background, and a process waits for that at exit: 150-200 ms on every such command, for no
- * measurable gain in parsing speed.
+ * For the CLI's own process only (not for library users). For commands that talk HTTP:
+ * WebAssembly compiled by the baseline compiler only. undici parses HTTP with a WebAssembly build
+ * of llhttp, which V8 recompiles with its optimizing compiler in the background, and a process
+ * waits for that at exit: 150-200 ms on every such command, for no measurable gain in parsing
+ * speed. (EPIPE on stdout and stderr is handled where they are written: processIo.)
  */
 export async function tuneProcess(argv: readonly string[]): Promise<void> {
-  // a reader that went away (`| head`) ends the command quietly, as head expects
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EPIPE') throw e;
-      process.exit(process.exitCode ?? 0);
-    });
-  }
   const command = argv.find((a) => !a.startsWith('-'));
   const offline = command === 'snapshot' || command === 'generate' || command === 'restore' || (command === 'rewrite' && !argv.some((a) => a === '--probe' || a === '--resolve'));
   if (offline) return;

@@ -1,6 +1,6 @@
 /** How the CLI ends when the usage is wrong, the OS refuses, or the reader goes away; and what it leaves behind. */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,32 @@ describe('CLI errors', () => {
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     const code = await new Promise((r) => child.on('close', r));
     expect({ code, err }).toEqual({ code: 0, err: '' });
+  });
+});
+
+describe('standard output shared with a non-blocking owner', () => {
+  it('a large output into a full non-blocking pipe arrives whole and in order', async () => {
+    // 3 MB of comments: far more than a pipe holds, so write(2) answers EAGAIN while the reader sleeps
+    const file = join(work, 'big.list');
+    const body = Array.from({ length: 40000 }, (_, i) => `# comment line ${i} ${'x'.repeat(60)}\n`).join('') + 'deb http://ftp.de.debian.org/debian bookworm main\n';
+    await writeFile(file, body);
+    const py = [
+      'import os, subprocess, sys, time',
+      'r, w = os.pipe()',
+      'os.set_blocking(w, False)',
+      'p = subprocess.Popen(sys.argv[1:], stdout=w)',
+      'os.close(w)',
+      'time.sleep(0.5)',
+      'out = b""',
+      'while True:',
+      '    b = os.read(r, 1 << 16)',
+      '    if not b: break',
+      '    out += b',
+      'sys.stdout.buffer.write(out)',
+      'sys.exit(p.wait())',
+    ].join('\n');
+    const { stdout } = await promisify(execFile)('python3', ['-c', py, process.execPath, BIN, 'rewrite', '--stdout', '--epoch', '1700000000', file], { env: cleanEnv() as NodeJS.ProcessEnv, maxBuffer: 1 << 26 });
+    expect(stdout).toBe(body.replace('deb http://ftp.de.debian.org/debian', 'deb [check-valid-until=no] http://snapshot.debian.org/archive/debian/20231114T221320Z/'));
   });
 });
 
