@@ -7,7 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { ReproSourcesError } from '../errors.js';
-import { fileChunks, hashFile } from '../fs/file-chunks.js';
+import { hashFile } from '../fs/file-chunks.js';
 import { buildManifest, defaultTag, EMPTY_CONFIG, EMPTY_CONFIG_BYTES, parseManifest, type DebLayer, type SetInfo } from '../oci/manifest.js';
 import type { BlobStore } from '../oci/store.js';
 import { Readable } from 'node:stream';
@@ -60,7 +60,7 @@ export async function pushDebs(dir: string, store: BlobStore, o: PushOptions = {
         if (held) {
           bytesSkipped += size;
         } else {
-          await store.putBlob(digest, size, () => Readable.from(fileChunks(path, 1 << 20), { objectMode: false }));
+          await store.putBlob(digest, size, { file: path });
           bytesSent += size;
         }
         progress.files++;

@@ -1,10 +1,13 @@
 /**
- * HTTP/1.1 GET and HEAD on plain sockets, for moving blobs. Each socket reads into fixed 1 MiB
- * buffers (net's `onread`) and hands the body to a synchronous sink as views of them: no Buffer per 64 KiB
- * read, no stream, no copy into a WebAssembly parser. For 200 MB of blobs on loopback that was
- * half of undici's time (docs/BENCHMARKS.md). Only what a registry's GET needs: Content-Length,
- * chunked and close-delimited bodies, keep-alive, TLS; no pipelining, no proxy, no compression.
+ * HTTP/1.1 on plain sockets, for moving blobs. Each socket reads into fixed 1 MiB buffers (net's
+ * `onread`) and hands the body to a synchronous sink as views of them: no Buffer per 64 KiB read,
+ * no stream, no copy into a WebAssembly parser. For 200 MB of blobs on loopback that was half of
+ * undici's time (docs/BENCHMARKS.md). A request body is a local file, sent from a few reused
+ * buffers: a Buffer per block made uploads spend a fifth of their CPU in the garbage collector.
+ * Only what a registry needs: Content-Length, chunked and close-delimited bodies, keep-alive, TLS;
+ * no pipelining, no proxy, no compression.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
@@ -21,6 +24,9 @@ export interface Http1Options {
 }
 
 export type Headers = Record<string, string | string[]>;
+export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** A request body: bytes, or the first `size` bytes of a local file (read again from its start for each attempt). */
+export type Body = Buffer | { path: string; size: number };
 type Settings = Required<Omit<Http1Options, 'ca'>> & Pick<Http1Options, 'ca'>;
 
 const READ_BUFFER = 1 << 20;
@@ -182,8 +188,8 @@ export class Http1Client {
     this.o = { connectTimeout: 15_000, headersTimeout: 60_000, bodyTimeout: 120_000, ...o };
   }
 
-  /** GET (or HEAD) url; resolves when the response head has arrived. */
-  async request(url: string | URL, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' = 'GET'): Promise<Http1Response> {
+  /** Resolves when the response head has arrived (a body may still be going out). */
+  async request(url: string | URL, headers: Record<string, string> = {}, method: Method = 'GET', body?: Body): Promise<Http1Response> {
     const u = typeof url === 'string' ? new URL(url) : url;
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`not an http(s) URL: ${u.protocol}`);
     for (const [k, v] of Object.entries(headers)) if (/[\r\n]/.test(k + v)) throw new Error(`header ${k} holds a line break`);
@@ -191,10 +197,11 @@ export class Http1Client {
       const reused = this.take(u.origin);
       const conn = reused ?? this.connect(u);
       try {
-        return await this.exchange(conn, u, headers, method);
+        return await this.exchange(conn, u, headers, method, body);
       } catch (e) {
-        // a kept-alive socket the server had already closed: the request never reached it
-        if (reused && (e as { beforeResponse?: boolean }).beforeResponse) continue;
+        // a kept-alive socket the server had already closed: the request never reached it. Only a
+        // read is sent again here; an upload goes back to the caller, whose retry opens a new session.
+        if (reused && body === undefined && (method === 'GET' || method === 'HEAD') && (e as { beforeResponse?: boolean }).beforeResponse) continue;
         throw e;
       }
     }
@@ -237,12 +244,17 @@ export class Http1Client {
     this.idle.set(origin, list);
   }
 
-  private exchange(conn: Connection, u: URL, headers: Record<string, string>, method: 'GET' | 'HEAD'): Promise<Http1Response> {
+  private exchange(conn: Connection, u: URL, headers: Record<string, string>, method: Method, upload: Body | undefined): Promise<Http1Response> {
     const { socket } = conn;
     socket.ref();
     const lines = [`${method} ${u.pathname}${u.search} HTTP/1.1`, `host: ${u.host}`];
-    for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+    // the length is the body's own, whatever the caller's headers say
+    for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() !== 'content-length') lines.push(`${k}: ${v}`);
+    const length = upload === undefined ? 0 : Buffer.isBuffer(upload) ? upload.length : upload.size;
+    if (upload !== undefined || (method !== 'GET' && method !== 'HEAD')) lines.push(`content-length: ${length}`);
     socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+    if (Buffer.isBuffer(upload)) socket.write(upload);
+    else if (upload) sendFile(socket, upload).catch((e: Error) => socket.destroy(e));
     const { headersTimeout, bodyTimeout } = this.o;
     conn.onReady(() => conn.arm(headersTimeout, `no response within ${headersTimeout} ms`));
 
@@ -462,6 +474,51 @@ export class Http1Client {
       conn.onBytes = onHead;
       if (conn.closed) fail(socketError('the connection closed'));
     });
+  }
+}
+
+const SEND_BUFFER = 256 << 10;
+const SEND_BUFFERS = 4;
+/** Send buffers between uploads: the parallel uploads of a push reuse a few, not four per file. */
+const spare: Buffer[] = [];
+
+/**
+ * The file's bytes into the socket through a few buffers, each reused once the socket has taken
+ * its bytes (the write's callback): at most SEND_BUFFERS x SEND_BUFFER in flight, no allocation
+ * per block. A socket that fails ends the loop; the response side reports why.
+ */
+async function sendFile(socket: Socket, body: { path: string; size: number }): Promise<void> {
+  const free: Buffer[] = Array.from({ length: SEND_BUFFERS }, () => spare.pop() ?? Buffer.allocUnsafeSlow(SEND_BUFFER));
+  let wake: (() => void) | undefined;
+  const wakeUp = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const taken = (b: Buffer) => (): void => {
+    free.push(b);
+    wakeUp();
+  };
+  socket.once('close', wakeUp);
+  const fd = openSync(body.path, 'r');
+  try {
+    for (let left = body.size, at = 0; left > 0; ) {
+      while (free.length === 0 && !socket.destroyed) await new Promise<void>((r) => (wake = r));
+      if (socket.destroyed) return;
+      const b = free.pop()!;
+      const n = readSync(fd, b, 0, Math.min(SEND_BUFFER, left), at);
+      if (n === 0) throw new Error(`${body.path}: shorter than the ${body.size} bytes announced`);
+      left -= n;
+      at += n;
+      socket.write(n === SEND_BUFFER ? b : b.subarray(0, n), taken(b));
+    }
+    // every buffer back from the socket, so the next upload takes them from `spare`
+    while (free.length < SEND_BUFFERS && !socket.destroyed) await new Promise<void>((r) => (wake = r));
+  } finally {
+    socket.off('close', wakeUp);
+    closeSync(fd);
+    // a buffer the socket still holds comes back through its callback into `free`, too late to matter
+    spare.push(...free.splice(0));
   }
 }
 

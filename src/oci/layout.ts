@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { hashFile, readFileInto } from '../fs/file-chunks.js';
 import { besidePattern, processAlive, removeDeadLeftovers, tempNameBeside } from '../fs/process-temp.js';
 import { INDEX_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, sha256Digest } from './manifest.js';
-import type { BlobStore } from './store.js';
+import { openBody, type BlobBody, type BlobStore } from './store.js';
 
 interface IndexEntry {
   mediaType: string;
@@ -59,14 +59,14 @@ export class LayoutStore implements BlobStore {
     return (await stat(this.blobPath(digest)).catch(() => undefined))?.size;
   }
 
-  async putBlob(digest: string, size: number, open: () => Readable): Promise<void> {
+  async putBlob(digest: string, size: number, body: BlobBody): Promise<void> {
     await this.ensure();
     const final = this.blobPath(digest);
     const tmp = tempNameBeside(final, 'tmp');
     const hash = createHash('sha256');
     let n = 0;
     try {
-      const src = open();
+      const src = openBody(body);
       src.on('data', (c: Buffer) => {
         hash.update(c);
         n += c.length;

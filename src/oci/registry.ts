@@ -1,8 +1,8 @@
 /**
  * A small OCI distribution client (no maintained npm client pushes arbitrary artifacts; shared
- * research notes, oci-registry.md section 9): GETs and HEADs on net/http1.ts, which streams
- * blobs into a sink without copies, uploads on undici; whenever a proxy applies (http_proxy,
- * https_proxy, no_proxy) every request goes through undici and that proxy. It follows what
+ * research notes, oci-registry.md section 9): every request on net/http1.ts, which streams blobs
+ * into a sink without copies and sends files from reused buffers; whenever a proxy applies
+ * (http_proxy, https_proxy, no_proxy) every request goes through undici and that proxy. It follows what
  * docker-registry 2.8 was measured to need: OCI Accept on manifest reads, Content-Type on every body, POST
  * then PUT for blobs, the newest Location as a URL, Basic or Bearer auth from the challenge
  * with tokens cached per scope. Retries network errors, 429 and 5xx under the project's one retry
@@ -10,7 +10,7 @@
  * again from a fresh session. Secrets never reach a message.
  */
 import type { Readable } from 'node:stream';
-import { Http1Client, Http1Response } from '../net/http1.js';
+import { Http1Client, Http1Response, type Method } from '../net/http1.js';
 import type { Dispatcher } from '../net/undici.js';
 import { proxyFor, readProxyEnv, type ProxyEnv } from '../net/proxy-env.js';
 import { ReproSourcesError } from '../errors.js';
@@ -19,10 +19,11 @@ import { mergeScopes, parseChallenges } from './challenge.js';
 import { findCredentials, type Credentials } from './credentials.js';
 import { INDEX_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, sha256Digest } from './manifest.js';
 import type { OciReference } from './reference.js';
-import type { BlobStore, StoreOptions } from './store.js';
+import { openBody, type BlobBody, type BlobStore, type StoreOptions } from './store.js';
 
-type Body = Buffer | (() => Readable) | undefined;
-/** GETs and HEADs come back from http1.ts, uploads from undici: both read the same way. */
+/** A file is sent by net/http1.ts from reused buffers (through a proxy, as a stream by undici). */
+type Body = Buffer | (() => Readable) | { file: string; size: number } | undefined;
+/** From http1.ts, or from undici through a proxy: both read the same way. */
 type Response = Dispatcher.ResponseData | Http1Response;
 
 const TIMEOUTS = { connectTimeout: 15_000, headersTimeout: 60_000, bodyTimeout: 120_000 };
@@ -37,9 +38,9 @@ export class RegistryStore implements BlobStore {
   private readonly base: string;
   private readonly origin: string;
   private readonly repository: string;
-  /** GETs and HEADs: blobs, manifests, tokens. */
+  /** Every request that no proxy carries. */
   private readonly http1 = new Http1Client(TIMEOUTS);
-  /** Uploads (and everything through a proxy), loaded on first use: a pull never loads undici. */
+  /** Everything through a proxy, loaded on first use: without one, undici is never loaded. */
   private undici: Promise<{ dispatcher: Dispatcher; request: typeof import('../net/undici.js').request }> | undefined;
   private readonly creds: Credentials | undefined;
   private readonly retries: number;
@@ -89,7 +90,7 @@ export class RegistryStore implements BlobStore {
     return Number(r.headers['content-length'] ?? -1);
   }
 
-  async putBlob(digest: string, size: number, open: () => Readable): Promise<void> {
+  async putBlob(digest: string, size: number, body: BlobBody): Promise<void> {
     // the whole POST + PUT is one attempt: a failed PUT leaves the session unusable
     await this.withRetry(`upload ${digest}`, async () => {
       const post = await this.once('POST', `${this.base}/blobs/uploads/`, { scope: 'pull,push', headers: { 'content-length': '0' } });
@@ -101,7 +102,7 @@ export class RegistryStore implements BlobStore {
       url.searchParams.set('digest', digest);
       const put = await this.once('PUT', url.toString(), {
         scope: 'pull,push',
-        body: open,
+        body: typeof body === 'function' ? body : { file: body.file, size },
         headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
       });
       const text = await put.body.text();
@@ -230,10 +231,12 @@ export class RegistryStore implements BlobStore {
   private async plain(method: Dispatcher.HttpMethod, url: string, body?: Body, headers: Record<string, string> = {}): Promise<Response> {
     const h = { 'user-agent': 'repro-sources', ...headers };
     const read = body === undefined && (method === 'GET' || method === 'HEAD');
-    // net/http1.ts speaks to origins only: through a proxy, undici carries the reads too
+    // net/http1.ts speaks to origins only: through a proxy, undici carries every request
     const proxied = proxyFor(new URL(url), this.proxies) !== undefined;
-    if (read && !proxied) return this.http1.request(url, h, method as 'GET' | 'HEAD');
-    const b = typeof body === 'function' ? body() : body;
+    if (!proxied && typeof body !== 'function') {
+      return this.http1.request(url, h, method as Method, body === undefined || Buffer.isBuffer(body) ? body : { path: body.file, size: body.size });
+    }
+    const b = body === undefined || Buffer.isBuffer(body) ? body : openBody(typeof body === 'function' ? body : { file: body.file });
     const { dispatcher, request } = await this.loadUndici();
     const r = await request(url, { method, dispatcher, headers: h, highWaterMark: 1 << 20, ...(b !== undefined ? { body: b } : {}) });
     return read ? asHttp1Response(r) : r;

@@ -2,8 +2,17 @@
  * One interface in front of where blobs and manifests live: a registry (registry.ts) or an OCI
  * image layout on disk (layout.ts). push, pull and list never know which.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { fileChunks } from '../fs/file-chunks.js';
 import { parseReference, type OciReference } from './reference.js';
+
+/** What a blob is uploaded from: a local file (a registry sends it from reused buffers), or a stream made anew for each attempt. */
+export type BlobBody = { file: string } | (() => Readable);
+
+/** The body as a stream, for stores and transports that take one. */
+export function openBody(body: BlobBody): Readable {
+  return typeof body === 'function' ? body() : Readable.from(fileChunks(body.file, 1 << 20), { objectMode: false });
+}
 
 export interface BlobStore {
   /** For messages: the reference without tag or digest. */
@@ -15,8 +24,8 @@ export interface BlobStore {
    * blob is hashed again, so a re-push repairs silent corruption; a registry answers by size.
    */
   verifyBlob?(digest: string, size: number): Promise<boolean>;
-  /** Stores a blob; `open` may be called again to retry. The store refuses bytes that don't match the digest. */
-  putBlob(digest: string, size: number, open: () => Readable): Promise<void>;
+  /** Stores a blob; a body is read again from its start to retry. The store refuses bytes that don't match the digest. */
+  putBlob(digest: string, size: number, body: BlobBody): Promise<void>;
   /** The blob's bytes, unverified: the caller hashes them while they stream. */
   getBlob(digest: string): Promise<Readable>;
   /**

@@ -3,7 +3,6 @@
  * time-to-id timeline) as one-layer manifests under a tag. A store that fails is counted in
  * /metrics and treated as empty: serve then answers from upstream.
  */
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { EMPTY_CONFIG, EMPTY_CONFIG_BYTES, MANIFEST_MEDIA_TYPE, parseManifest, sha256Digest } from '../oci/manifest.js';
 import type { BlobStore } from '../oci/store.js';
@@ -48,7 +47,7 @@ export class CacheStore {
   async keep(l: Lease, what: string): Promise<void> {
     if (!this.store) return;
     try {
-      await this.store.putBlob(l.digest, l.size, () => createReadStream(l.path));
+      await this.store.putBlob(l.digest, l.size, { file: l.path });
       this.metrics.storeAvailable = true;
     } catch (e) {
       this.failed(e, `storing ${what}`);
