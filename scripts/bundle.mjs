@@ -1,14 +1,16 @@
 // Two packagings of one esbuild build of the CLI, every dependency inlined, split at the lazy
 // command imports so that a command loads only its own code (startup is most of what `snapshot`
 // and `rewrite` cost):
-// - dist/split/: the bin's, one file per chunk.
-// - dist/repro-sources.mjs: the same chunks in one file, for Dockerfiles that bind-mount it into
-//   an image with no node_modules (templates/). The chunks are string literals, which V8 only
-//   scans, and a synchronous module hook (module.registerHooks, Node 22.15+) serves them as
-//   modules when first imported: a start compiles the chunks its command needs, not all 680 KB.
+// - dist/split/: one file per chunk (the library tests import its main.js).
+// - dist/repro-sources.mjs: the same chunks in one file, which the bin imports and Dockerfiles
+//   bind-mount into an image with no node_modules (templates/). The chunks ride in a comment,
+//   which V8 only scans, and a synchronous module hook (module.registerHooks, Node 22.15+) serves
+//   them as modules when first imported: a start compiles the chunks its command needs, not all
+//   600 KB, and resolves them without a file-system lookup.
 import { build } from 'esbuild';
 import { readdir, readFile } from 'node:fs/promises';
 import { readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 
 // src/generate/templates.ts reads templates/ from disk; the builds carry the text instead.
 const inlineTemplates = {
@@ -44,6 +46,22 @@ const noCommanderChildProcess = {
   },
 };
 
+// Node builtins as CommonJS modules that call process.getBuiltinModule: an ESM import of a
+// builtin builds its namespace from every export, which runs the lazy getters (node:fs's
+// ReadStream and promises load twenty stream modules, 2-3 ms of every start). esbuild reads an
+// imported name off the CommonJS object where it is used, so nothing is touched before it is needed.
+const builtinsOnDemand = {
+  name: 'builtins-on-demand',
+  setup(b) {
+    const names = new Set(builtinModules.flatMap((m) => (m.startsWith('node:') ? [m] : [m, `node:${m}`])));
+    // a dynamic import() stays Node's own: it is lazy already, and its namespace has the named exports
+    b.onResolve({ filter: /^[a-z_:\/0-9]+$/ }, (args) =>
+      names.has(args.path) && args.kind !== 'dynamic-import' ? { path: args.path.replace(/^(node:)?/, 'node:'), namespace: 'builtin' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ loader: 'js', contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});` }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -51,7 +69,7 @@ const common = {
   target: 'node22.19',
   legalComments: 'none',
   minify: true,
-  plugins: [inlineTemplates, noCommanderChildProcess],
+  plugins: [inlineTemplates, noCommanderChildProcess, builtinsOnDemand],
   // undici's switch for builds that carry llhttp only (Node's own copy sets it too): its
   // experimental Milo parser, off unless asked for, is two WebAssembly blobs in base64, 150 KB
   // that every start of the single-file bundle would read past.
@@ -59,9 +77,9 @@ const common = {
   logLevel: 'warning',
 };
 // Some dependencies call require(), nearly always for a Node builtin: process.getBuiltinModule
-// answers those without the path work of createRequire, which is made on first need for the rest.
+// answers those without the path work of createRequire, which is made only for the rest.
 const requireShim =
-  "import { createRequire as __rsCreateRequire } from 'node:module'; let __rsRequire; const require = (id) => process.getBuiltinModule(id) ?? (__rsRequire ??= __rsCreateRequire(import.meta.url))(id);";
+  "const require = (id) => process.getBuiltinModule(id) ?? process.getBuiltinModule('node:module').createRequire(import.meta.url)(id);";
 
 // chunk names carry content hashes: clear out the chunks of earlier builds
 rmSync('dist/split', { recursive: true, force: true });
@@ -98,8 +116,9 @@ payload = `/*\n${payload}\n*/\n`;
 const TAIL = payload.length - 3;
 for (const v of Object.values(index)) v[0] = TAIL - v[0];
 const loader = `#!/usr/bin/env node
-import { openSync, readSync, fstatSync } from 'node:fs';
-import { registerHooks } from 'node:module';
+// builtins without ESM imports, whose namespaces would load node:stream, fs/promises and more
+const { openSync, readSync, fstatSync } = process.getBuiltinModule('node:fs');
+const { registerHooks } = process.getBuiltinModule('node:module');
 const BASE = new URL('./repro-sources.mjs.d/', import.meta.url).href;
 const INDEX = ${JSON.stringify(index)};
 let fd, size;

@@ -65,6 +65,13 @@ describe('startup stays light', () => {
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual({ code: 0, loaded: [] });
   });
 
+  it('the real bin with stdout and stderr piped: snapshot writes through its descriptors, loading no node:net or node:stream', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'rs-light-')), 'loaded.json');
+    const atExit = `process.on('exit', () => process.getBuiltinModule('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList.filter((m) => /NativeModule (net|stream|tty|internal\\/streams\\/writable)$/.test(m)))))`;
+    const printed = execFileSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(atExit)}`, join(PROJECT_ROOT, 'bin/repro-sources.js'), 'snapshot', '--epoch', '1700000000'], { env: cleanEnv() as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+    expect({ printed, loaded: JSON.parse(readFileSync(out, 'utf8')) }).toEqual({ printed: '20231114T221320Z\n', loaded: [] });
+  });
+
   it('a command that talks HTTP gets its V8 tuning (WebAssembly on the baseline compiler only)', () => {
     const script = `
       const { tuneProcess } = await import(${JSON.stringify(`${PROJECT_ROOT}dist/split/main.js`)});
