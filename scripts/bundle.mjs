@@ -29,21 +29,6 @@ export async function loadTemplate(name) {
   },
 };
 
-// commander loads node:child_process (and with it net and dgram) for executable subcommands,
-// which this CLI never uses; every other importer gets the real module.
-const noCommanderChildProcess = {
-  name: 'no-commander-child-process',
-  setup(b) {
-    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
-      /[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'commander-stub' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'commander-stub' }, () => ({
-      loader: 'js',
-      contents: "module.exports = { spawn() { throw new Error('executable subcommands are not supported'); } };",
-    }));
-  },
-};
-
 const common = {
   bundle: true,
   platform: 'node',
@@ -51,7 +36,7 @@ const common = {
   target: 'node22.19',
   legalComments: 'none',
   minify: true,
-  plugins: [inlineTemplates, noCommanderChildProcess],
+  plugins: [inlineTemplates],
   // undici's switch for builds that carry llhttp only (Node's own copy sets it too): its
   // experimental Milo parser, off unless asked for, is two WebAssembly blobs in base64, 150 KB
   // that every start of the single-file bundle would read past.
