@@ -383,7 +383,7 @@ export class Command {
   }
 
   /** commander's Help.formatHelp for what this CLI declares: no colours, groups, aliases or summaries. */
-  helpText(width: number): string {
+  private helpText(width: number): string {
     const options: [string, string][] = this.options.map((o) => [o.flags, optionDescription(o)]);
     options.push([HELP_FLAGS, HELP_DESCRIPTION]);
     const commands: [string, string][] = this.commands.map((c) => [
