@@ -31,21 +31,6 @@ export async function loadTemplate(name) {
   },
 };
 
-// commander loads node:child_process (and with it net and dgram) for executable subcommands,
-// which this CLI never uses; every other importer gets the real module.
-const noCommanderChildProcess = {
-  name: 'no-commander-child-process',
-  setup(b) {
-    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
-      /[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'commander-stub' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'commander-stub' }, () => ({
-      loader: 'js',
-      contents: "module.exports = { spawn() { throw new Error('executable subcommands are not supported'); } };",
-    }));
-  },
-};
-
 // Node builtins as CommonJS modules that call process.getBuiltinModule: an ESM import of a
 // builtin builds its namespace from every export, which runs the lazy getters (node:fs's
 // ReadStream and promises load twenty stream modules, 2-3 ms of every start). esbuild reads an
@@ -69,7 +54,7 @@ const common = {
   target: 'node22.19',
   legalComments: 'none',
   minify: true,
-  plugins: [inlineTemplates, noCommanderChildProcess, builtinsOnDemand],
+  plugins: [inlineTemplates, builtinsOnDemand],
   // undici's switch for builds that carry llhttp only (Node's own copy sets it too): its
   // experimental Milo parser, off unless asked for, is two WebAssembly blobs in base64, 150 KB
   // that every start of the single-file bundle would read past.

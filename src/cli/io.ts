@@ -2,8 +2,8 @@ import { writeSync } from 'node:fs';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIo {
-  stdout: { write(s: string | Uint8Array): unknown; isTTY?: boolean };
-  stderr: { write(s: string | Uint8Array): unknown; isTTY?: boolean };
+  stdout: { write(s: string | Uint8Array): unknown; isTTY?: boolean; columns?: number };
+  stderr: { write(s: string | Uint8Array): unknown; isTTY?: boolean; columns?: number };
   stdin: NodeJS.ReadableStream;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
@@ -32,7 +32,7 @@ export function processIo(): CliIo {
  * answers EAGAIN when full; from then on the stream (which waits for it) takes every write, in
  * order. A reader that went away (`| head`) ends the command quietly, as head expects.
  */
-export function fdOutput(fd: number, stream: () => NodeJS.WriteStream): { write(s: string | Uint8Array): boolean; readonly isTTY: boolean } {
+export function fdOutput(fd: number, stream: () => NodeJS.WriteStream): { write(s: string | Uint8Array): boolean; readonly isTTY: boolean; readonly columns: number } {
   let fallback: NodeJS.WriteStream | undefined;
   const useStream = (): NodeJS.WriteStream => {
     if (fallback === undefined) {
@@ -59,6 +59,9 @@ export function fdOutput(fd: number, stream: () => NodeJS.WriteStream): { write(
     },
     get isTTY() {
       return useStream().isTTY === true;
+    },
+    get columns() {
+      return useStream().columns;
     },
   };
 }

@@ -1,8 +1,8 @@
 /**
- * The CLI: a commander program whose commands import their implementation only when they
+ * The CLI: a program (./program.js) whose commands import their implementation only when they
  * run, so `snapshot` and `rewrite` never load the network stack.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommandLineExit } from './program.js';
 import { isReproSourcesError } from '../errors.js';
 import { processIo, type CliIo, type ExitCode } from './io.js';
 import { commandsFor } from './commands/index.js';
@@ -29,19 +29,18 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .description('Reproducible apt: pin sources to snapshot archives, probe mirrors, cache .debs in OCI registries.')
     .version(VERSION, '-V, --version')
     .option('--debug', 'print stack traces of errors')
-    .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: () => {},
-    })
-    .showHelpAfterError(false);
+      outColumns: () => (io.stdout.isTTY ? io.stdout.columns : undefined),
+      errColumns: () => (io.stderr.isTTY ? io.stderr.columns : undefined),
+    });
   const setExit = (code: ExitCode): void => {
     exitCode = code;
   };
   try {
     for (const register of await commandsFor(argv)) register(program, io, setExit);
-    await program.parseAsync(argv as string[], { from: 'user' });
+    await program.parseAsync(argv);
     return exitCode;
   } catch (e) {
     return reportError(e, io, argv.includes('--debug'));
@@ -49,11 +48,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 }
 
 function reportError(e: unknown, io: CliIo, debug: boolean): number {
-  if (e instanceof CommanderError) {
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-    // commander's messages read "error: unknown option '--x'"; keep ours to one line.
-    io.stderr.write(`repro-sources: usage: ${e.message.replace(/^error: /, '').split('\n')[0]}\n`);
-    return 2;
+  if (e instanceof CommandLineExit) {
+    // a message quotes what the user typed, which may hold a line break: keep ours to one line
+    if (e.exitCode === 2) io.stderr.write(`repro-sources: usage: ${e.message.split('\n')[0]}\n`);
+    return e.exitCode;
   }
   if (isReproSourcesError(e)) {
     io.stderr.write(`repro-sources: ${e.subject}: ${e.message}\n`);

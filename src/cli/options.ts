@@ -1,5 +1,5 @@
 /** Flags several commands share, and how they turn into values. */
-import { Option, type Command } from 'commander';
+import { Option, type Command } from './program.js';
 import { UsageError } from '../errors.js';
 import { checkEpoch, fromSnapshotId, parseDate, parseEpochString, toSnapshotId } from '../snapshot/id.js';
 import { firstSnapshotOf, isDistro, type Distro } from '../snapshot/archives.js';

@@ -155,6 +155,22 @@ const CASES: Case[] = [
   // usage
   { name: 'usage-unknown-option', args: () => ['snapshot', '--nope'] },
   { name: 'usage-unknown-command', args: () => ['nope'] },
+  { name: 'usage-unknown-cache-command', args: () => ['cache', 'nope'] },
+  { name: 'usage-missing-argument', args: () => ['sbom'] },
+  { name: 'usage-too-many-arguments', args: () => ['snapshot', 'extra'] },
+  { name: 'usage-invalid-choice', args: () => ['snapshot', '--distro', 'arch'] },
+  { name: 'usage-missing-required-option', args: () => ['cache', 'push'] },
+  { name: 'usage-conflicting-options', args: () => ['rewrite', '--stdout', '--dry-run', 'x.sources'] },
+  { name: 'usage-option-missing-value', args: () => ['snapshot', '--epoch'] },
+  // help and version: the text the parser lays out (80 columns: stdout is a pipe here)
+  { name: 'usage-bare', args: () => [] },
+  { name: 'usage-bare-cache', args: () => ['cache'] },
+  { name: 'usage-version', args: () => ['--version'] },
+  { name: 'usage-help', args: () => ['--help'] },
+  { name: 'usage-help-command-snapshot', args: () => ['help', 'snapshot'] },
+  ...['snapshot', 'generate', 'rewrite', 'restore', 'probe', 'resolve', 'cache', 'cache push', 'cache pull', 'cache tags', 'cache list', 'warm', 'serve', 'diff', 'bump', 'lock', 'fetch', 'sbom'].map(
+    (c): Case => ({ name: `usage-help-${c.replace(' ', '-')}`, args: () => [...c.split(' '), '--help'] }),
+  ),
 ];
 
 /** serve until it says where, one request through it, then SIGTERM: what a service manager sees. */

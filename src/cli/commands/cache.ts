@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import type { Command } from '../program.js';
 import { jsonDocument } from '../json.js';
 import { UsageError } from '../../errors.js';
 import { addRootOption } from '../options.js';

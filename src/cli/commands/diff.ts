@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '../program.js';
 import { jsonDocument } from '../json.js';
 import { UsageError } from '../../errors.js';
 import type { CliIo, ExitCode } from '../io.js';

@@ -3,7 +3,7 @@
  * loaded (all of them for help), and a command module imports its implementation inside its
  * action: startup reads a handful of small files.
  */
-import type { Command } from 'commander';
+import type { Command } from '../program.js';
 import type { CliIo, ExitCode } from '../io.js';
 
 export type Register = (program: Command, io: CliIo, setExit: (c: ExitCode) => void) => void;

@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { Option, type Command } from '../program.js';
 import { UsageError } from '../../errors.js';
 import { addRootOption, addTimeOptions, chooseTime, type TimeFlags } from '../options.js';
 import type { CliIo, ExitCode } from '../io.js';

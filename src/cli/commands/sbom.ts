@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command } from '../program.js';
 import type { CliIo, ExitCode } from '../io.js';
 
 export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => void): void {
