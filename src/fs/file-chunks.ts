@@ -3,8 +3,10 @@
  * read stream, which pays a thread-pool round trip per 64 KiB. Not for servers (each read
  * blocks the event loop for a moment).
  */
-import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+// Builtins taken with process.getBuiltinModule, not ESM imports: a program that only reads an
+// index through fileChunks would otherwise load node:crypto and node:fs's module namespaces (with
+// fs/promises and the stream modules), 8 ms of its start (31 M instructions, callgrind).
+const { closeSync, openSync, readSync, writeSync } = process.getBuiltinModule('node:fs');
 
 const BLOCK = 1 << 20;
 
@@ -44,7 +46,7 @@ export function readFileInto(path: string, sink: (chunk: Buffer) => void): numbe
 
 /** sha256 (as an OCI digest) and size of a file. */
 export function hashFile(path: string): { digest: string; size: number } {
-  const h = createHash('sha256');
+  const h = process.getBuiltinModule('node:crypto').createHash('sha256');
   const size = readFileInto(path, (c) => h.update(c));
   return { digest: `sha256:${h.digest('hex')}`, size };
 }
