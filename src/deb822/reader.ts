@@ -210,24 +210,27 @@ class ParagraphAccumulator {
           // Last seen near its paragraph's end (SHA256 in Packages): a search back from the end
           // reads a line or two, where one from the start would read the whole paragraph again.
           backward = true;
-          const hit = b.lastIndexOf(needles[i]!, end - 1);
-          if (hit >= pos) at = hit + 1;
+          let hit = walkBack(b, pos, end, key);
+          if (hit === BEYOND) {
+            const h = b.lastIndexOf(needles[i]!, end - 1);
+            hit = h >= pos ? h + 1 : NONE;
+          }
+          if (hit !== NONE) at = hit;
           // missing here: back to searching forwards, so a long run of paragraphs without it is
           // not searched back through again and again
           else nearEnd[i] = false;
+        } else if ((at = walkForward(b, from, end, key)) !== BEYOND) {
+          // found in the next few lines, or the paragraph ended first: no native search
+          if (at === NONE && from > pos) at = searchBefore(b, pos, from, needles[i]!);
         } else {
+          at = NONE;
           if (next[i]! < from) {
             // (a negative offset would count from the end of the buffer)
             const hit = b.indexOf(needles[i]!, from > 0 ? from - 1 : 0);
             next[i] = hit < 0 ? n : hit;
           }
           if (next[i]! + 1 < end) at = next[i]! + 1;
-          else if (from > pos) {
-            // out of order: before the field found last (a bounded search)
-            const base = pos > 0 ? pos - 1 : 0;
-            const hit = b.subarray(base, from).indexOf(needles[i]!);
-            if (hit >= 0) at = base + hit + 1;
-          }
+          else if (from > pos) at = searchBefore(b, pos, from, needles[i]!);
         }
         if (at < 0) continue;
         const found = at;
@@ -359,6 +362,50 @@ function hasTrickyLine(b: Buffer): boolean {
 }
 
 const BLANK_END = Buffer.from(' \n');
+
+/**
+ * How far the JS walks below read before a native search takes over: a Buffer search pays a few
+ * hundred instructions to enter C++, the walk about two a byte, and the next wanted field is
+ * usually a line or two away (Version after Package, SHA256 last).
+ */
+const WALK = 256;
+/** Not in the paragraph (where the walk looked). */
+const NONE = -1;
+/** The walk gave up before the paragraph's end: search natively. */
+const BEYOND = -2;
+
+/** The start of the first line in [from, end) that holds `key`, looking at most WALK bytes ahead. */
+function walkForward(b: Buffer, from: number, end: number, key: Buffer): number {
+  const limit = Math.min(end, from + WALK);
+  for (let ls = from; ls < end; ) {
+    if (startsWithKey(b, ls, key)) return ls;
+    let e = ls;
+    while (e < limit && b[e] !== 10) e++;
+    if (e >= limit) return e >= end ? NONE : BEYOND;
+    ls = e + 1;
+  }
+  return NONE;
+}
+
+/** The start of the last line in (pos, end) that holds `key`, looking at most WALK bytes back from `end`. */
+function walkBack(b: Buffer, pos: number, end: number, key: Buffer): number {
+  const limit = Math.max(pos, end - WALK);
+  // b[end - 1] ends the paragraph's last line
+  let i = b[end - 1] === 10 ? end - 2 : end - 1;
+  for (;;) {
+    while (i >= limit && b[i] !== 10) i--;
+    if (i < limit) return limit === pos ? NONE : BEYOND;
+    if (startsWithKey(b, i + 1, key)) return i + 1;
+    i--;
+  }
+}
+
+/** Out of order: a field before the one found last (a bounded native search). */
+function searchBefore(b: Buffer, pos: number, from: number, needle: Buffer): number {
+  const base = pos > 0 ? pos - 1 : 0;
+  const hit = b.subarray(base, from).indexOf(needle);
+  return hit >= 0 ? base + hit + 1 : NONE;
+}
 
 function startsWithKey(b: Buffer, pos: number, key: Buffer): boolean {
   const k = key.length;

@@ -150,6 +150,9 @@ describe('deb822 index reader on big input', () => {
     // it, alone and in a long run, must not take a value from a neighbour
     ['a field near the end missing from some paragraphs', `${paragraphs.map((p, i) => (i % 13 === 0 || (i > 1000 && i < 1600) ? p.replace(/\nSHA256: .*/, '') : p)).join('\n\n')}\n`],
     ['a field moving from the end to the start', `${paragraphs.map((p, i) => (i % 17 === 0 ? p.replace(/^(Package: .*)\n([^]*)\n(SHA256: .*)$/, '$1\n$3\n$2') : p)).join('\n\n')}\n`],
+    // the fast path walks a few lines in JS before it searches natively: fields beyond that walk,
+    // forwards (after a long line) and backwards (a long line after SHA256)
+    ['wanted fields more than a walk away', `${paragraphs.map((p, i) => (i % 9 === 0 ? p.replace(/^(Package: .*)/, `$1\nX-Long: ${'y'.repeat(300 + i)}`) : i % 10 === 0 ? `${p}\nX-Tail: ${'z'.repeat(300)}` : p)).join('\n\n')}\n`],
     ['a line ending in a blank', `${paragraphs.map((p, i) => (i === 2222 ? p.replace(/\nVersion: (.*)/, '\nVersion: $1 ') : p)).join('\n\n')}\n`],
     ['a paragraph longer than a chunk, no final newline', `${paragraphs.slice(0, 2000).join('\n\n')}\n\nPackage: long\nDescription: long\n${Array.from({ length: 3000 }, (_, i) => ` line ${i} ${'x'.repeat(90)}`).join('\n')}\nVersion: 9\n\n${paragraphs.slice(2000).join('\n\n')}`],
   ];
