@@ -189,5 +189,10 @@ export class LayoutStore implements BlobStore {
     return { bytes, digest };
   }
 
+  async listTags(): Promise<string[]> {
+    const index = await this.index();
+    return [...new Set(index.manifests.map((m) => m.annotations?.[REF_NAME]).filter((t): t is string => t !== undefined))].sort();
+  }
+
   async close(): Promise<void> {}
 }

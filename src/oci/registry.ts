@@ -113,6 +113,23 @@ export class RegistryStore implements BlobStore {
     });
   }
 
+  /** The repository's tags/list, paged with its Link header. */
+  async listTags(): Promise<string[]> {
+    const tags: string[] = [];
+    let url: string | undefined = `${this.base}/tags/list?n=1000`;
+    for (let page = 0; url && page < 100; page++) {
+      const r = await this.call('GET', url, { scope: 'pull' });
+      const text = await r.body.text();
+      if (r.statusCode === 404) return [];
+      this.expect(r, [200], 'GET tags/list', text);
+      const doc = JSON.parse(text) as { tags?: string[] | null };
+      tags.push(...(doc.tags ?? []));
+      const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(header(r.headers, 'link') ?? '')?.[1];
+      url = next ? new URL(next, this.base).toString() : undefined;
+    }
+    return [...new Set(tags)].sort();
+  }
+
   /** DELETE needs the registry's storage.delete.enabled; a refusal is an error the caller may ignore. */
   async deleteBlob(digest: string): Promise<void> {
     const r = await this.call('DELETE', `${this.base}/blobs/${digest}`, { scope: 'pull,push,delete' });

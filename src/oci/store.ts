@@ -37,6 +37,8 @@ export interface BlobStore {
   deleteBlob?(digest: string): Promise<void>;
   /** Stores manifest bytes exactly as given, under the tag when one is given; returns the digest. */
   putManifest(bytes: Buffer, tag: string | undefined): Promise<string>;
+  /** Every tag the repository or layout holds, sorted (none for a repository the registry doesn't know). */
+  listTags(): Promise<string[]>;
   /** Manifest bytes by tag or digest (verified against the digest when one is given); undefined when unknown. */
   getManifest(ref: { tag?: string; digest?: string }): Promise<{ bytes: Buffer; digest: string } | undefined>;
   close(): Promise<void>;

@@ -124,9 +124,9 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
   const tags = cache.command('tags').argument('<ref>', 'oci://HOST/REPO or oci-layout:DIR').description('list the tags a repository or layout holds');
   addAuth(tags);
   tags.action(async (ref: string, f: AuthFlags) => {
-    const [{ listTags }, { parsed, store }] = await Promise.all([import('../../cache/tags.js'), open(ref, f, io)]);
+    const { store } = await open(ref, f, io);
     try {
-      const all = await listTags(parsed, store);
+      const all = await store.listTags();
       if (f.json) io.stdout.write(jsonDocument({ ref: store.name, tags: all }));
       else for (const t of all) io.stdout.write(`${t}\n`);
     } finally {
