@@ -11,6 +11,7 @@ import { build } from 'esbuild';
 import { readdir, readFile } from 'node:fs/promises';
 import { readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { constants as http2Constants } from 'node:http2';
 
 // src/generate/templates.ts reads templates/ from disk; the builds carry the text instead.
 const inlineTemplates = {
@@ -47,6 +48,21 @@ const builtinsOnDemand = {
   },
 };
 
+// undici's HTTP/2 client reads eleven constants of node:http2 when it loads and calls connect()
+// only when a server agrees to HTTP/2: loading node:http2 itself was 16 ms of every network
+// command's start. The constants are HTTP/2's and nghttp2's own (header names, error codes):
+// taken from the building Node, with connect() loading the real module on first use.
+const undiciHttp2OnDemand = {
+  name: 'undici-http2-on-demand',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?http2$/ }, (args) => (/[\\/]undici[\\/]/.test(args.importer) ? { path: 'http2', namespace: 'undici-http2' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'undici-http2' }, () => ({
+      loader: 'js',
+      contents: `module.exports = { constants: ${JSON.stringify(http2Constants)}, connect: (...args) => process.getBuiltinModule('node:http2').connect(...args) };`,
+    }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -54,7 +70,7 @@ const common = {
   target: 'node22.19',
   legalComments: 'none',
   minify: true,
-  plugins: [inlineTemplates, builtinsOnDemand],
+  plugins: [inlineTemplates, undiciHttp2OnDemand, builtinsOnDemand],
   // undici's switch for builds that carry llhttp only (Node's own copy sets it too): its
   // experimental Milo parser, off unless asked for, is two WebAssembly blobs in base64, 150 KB
   // that every start of the single-file bundle would read past.

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
+import { createSecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -277,6 +278,32 @@ describe('through a forward proxy (http_proxy, https_proxy, no_proxy)', { timeou
     expect(r.stdout.split('\n')[1]!.split(/\s+/).slice(0, 6).join(' ')).toBe(`ok debian bookworm ${BOOKWORM.D2} 0s 200`);
     expect(log.length).toBeGreaterThan(0);
     expect(log.every((l) => l.kind === 'connect' && l.target === 'secure.invalid:443')).toBe(true);
+  });
+
+  it('probe over HTTP/2 (a server that speaks nothing else): the HTTP/2 client of undici, with node:http2 loaded on first use, answers as over HTTP/1.1', async () => {
+    const h2ca = await makeTestCa(['localhost']);
+    let streams = 0;
+    const h2 = createSecureServer({ key: h2ca.key, cert: h2ca.cert }, (req, res) => {
+      streams++;
+      fetch(`http://127.0.0.1:${port(server)}${req.url}`, { method: req.method, redirect: 'manual' }).then(
+        async (up) => {
+          const headers: Record<string, string> = {};
+          for (const k of ['content-type', 'location', 'retry-after']) if (up.headers.get(k) !== null) headers[k] = up.headers.get(k)!;
+          res.writeHead(up.status, headers).end(Buffer.from(await up.arrayBuffer()));
+        },
+        () => res.writeHead(502).end(),
+      );
+    });
+    await new Promise<void>((r) => h2.listen(0, r));
+    try {
+      const r = await runCli(['probe', '--snapshot-base', `https://localhost:${(h2.address() as AddressInfo).port}/archive/`, '--snapshot', BOOKWORM.D2, probeFile], { env: cleanEnv({ NODE_EXTRA_CA_CERTS: h2ca.caFile, SOURCE_DATE_EPOCH: '1700000000' }), timeoutMs: SLOW });
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/^repro-sources: probe: 1 of 1 available in \d+ ms\n$/) });
+      expect(r.stdout.split('\n')[1]!.split(/\s+/).slice(0, 6).join(' ')).toBe(`ok debian bookworm ${BOOKWORM.D2} 0s 200`);
+      expect(streams).toBeGreaterThan(0);
+    } finally {
+      h2.close();
+      await h2ca.remove();
+    }
   });
 
   it('resolve, rewrite --probe and bump go through the proxy too', async () => {
