@@ -117,6 +117,14 @@ payload = `/*\n${payload}\n*/\n`;
 const TAIL = payload.length - 3;
 for (const v of Object.values(index)) v[0] = TAIL - v[0];
 const loader = `#!/usr/bin/env node
+// An older Node gets one line, not a stack trace from the module hook below (registerHooks came in 22.15)
+{
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 22 || (major === 22 && minor < 19)) {
+    process.stderr.write('repro-sources: Node.js ' + process.versions.node + ': needs Node.js 22.19 or newer\\n');
+    process.exit(1);
+  }
+}
 // builtins without ESM imports, whose namespaces would load node:stream, fs/promises and more
 const { openSync, readSync, fstatSync } = process.getBuiltinModule('node:fs');
 const { registerHooks } = process.getBuiltinModule('node:module');

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDebs } from '../helpers/debs.js';
 import { BOOKWORM, bookwormSnapshots, startSnapshotServer, type SnapshotServer } from '../helpers/snapshot-server.js';
-import { BIN, cleanEnv, runCli } from '../helpers/cli.js';
+import { BIN, BUNDLE, cleanEnv, runCli } from '../helpers/cli.js';
 
 let work: string;
 beforeAll(async () => {
@@ -51,6 +51,24 @@ describe('CLI errors', () => {
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     const code = await new Promise((r) => child.on('close', r));
     expect({ code, err }).toEqual({ code: 0, err: '' });
+  });
+});
+
+describe('a Node older than the floor', () => {
+  // the version is spoofed before the CLI loads: the check reads process.versions.node
+  const asNode = (version: string, script: string, args: string[]) =>
+    promisify(execFile)(process.execPath, ['--import', `data:text/javascript,Object.defineProperty(process.versions, 'node', { value: '${version}' })`, script, ...args], { env: cleanEnv() as NodeJS.ProcessEnv }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
+
+  it('gets one line and exit 1 from the bin and the bundle, whatever the command; 22.19 runs', async () => {
+    for (const script of [BIN, BUNDLE]) {
+      for (const version of ['20.20.2', '22.18.0', '18.0.0']) {
+        expect(await asNode(version, script, ['snapshot', '--epoch', '1700000000'])).toEqual({ code: 1, stdout: '', stderr: `repro-sources: Node.js ${version}: needs Node.js 22.19 or newer\n` });
+      }
+      expect(await asNode('22.19.0', script, ['snapshot', '--epoch', '1700000000'])).toEqual({ code: 0, stdout: '20231114T221320Z\n', stderr: '' });
+    }
   });
 });
 
