@@ -108,12 +108,14 @@ const pull2 = ours(['cache', 'pull', `${last}@${pushed.doc.digest}`, '--to', joi
 const [curlPushMs, pushMs, curlPullMs, curlPullOneMs, curlPullSumMs, pullMs] = [t.curlPush, t.push, t.curlPull, t.curlPullOne, t.curlPullSum, t.pull].map(median);
 
 console.log(`${FILES} files x ${SIZE / 1e6} MB = ${total / 1e6} MB, parallelism ${PAR}, node ${process.version}, medians of ${ROUNDS} alternating rounds`);
-console.log('| transfer | curl, a process per blob (baseline) | repro-sources (whole CLI process) | throughput ratio (ours / curl) |');
-console.log('|---|---|---|---|');
-console.log(`| push | ${curlPushMs.toFixed(0)} ms (${mbps(curlPushMs)}) | ${pushMs.toFixed(0)} ms (${mbps(pushMs)}) | ${(curlPushMs / pushMs).toFixed(2)}x |`);
-console.log(`| pull | ${curlPullMs.toFixed(0)} ms (${mbps(curlPullMs)}) | ${pullMs.toFixed(0)} ms (${mbps(pullMs)}) | ${(curlPullMs / pullMs).toFixed(2)}x |`);
-console.log(`| pull, against one curl -Z process | ${curlPullOneMs.toFixed(0)} ms (${mbps(curlPullOneMs)}) | ${pullMs.toFixed(0)} ms (${mbps(pullMs)}) | ${(curlPullOneMs / pullMs).toFixed(2)}x |`);
-console.log(`| pull, against curl -Z then openssl dgst -sha256 | ${curlPullSumMs.toFixed(0)} ms (${mbps(curlPullSumMs)}) | ${pullMs.toFixed(0)} ms (${mbps(pullMs)}) | ${(curlPullSumMs / pullMs).toFixed(2)}x |`);
+// each round's own ratio too: the two ran minutes apart at most, so drift between rounds cancels
+const paired = (base, ours) => median(base.map((b, r) => b / ours[r])).toFixed(2);
+console.log('| transfer | baseline | repro-sources (whole CLI process) | throughput ratio of the medians (ours / baseline) | median of the rounds\' own ratios |');
+console.log('|---|---|---|---|---|');
+console.log(`| push | curl, a process per blob: ${curlPushMs.toFixed(0)} ms (${mbps(curlPushMs)}) | ${pushMs.toFixed(0)} ms (${mbps(pushMs)}) | ${(curlPushMs / pushMs).toFixed(2)}x | ${paired(t.curlPush, t.push)}x |`);
+console.log(`| pull | curl, a process per blob: ${curlPullMs.toFixed(0)} ms (${mbps(curlPullMs)}) | ${pullMs.toFixed(0)} ms (${mbps(pullMs)}) | ${(curlPullMs / pullMs).toFixed(2)}x | ${paired(t.curlPull, t.pull)}x |`);
+console.log(`| pull | one curl -Z process: ${curlPullOneMs.toFixed(0)} ms (${mbps(curlPullOneMs)}) | ${pullMs.toFixed(0)} ms (${mbps(pullMs)}) | ${(curlPullOneMs / pullMs).toFixed(2)}x | ${paired(t.curlPullOne, t.pull)}x |`);
+console.log(`| pull | curl -Z then openssl dgst -sha256: ${curlPullSumMs.toFixed(0)} ms (${mbps(curlPullSumMs)}) | ${pullMs.toFixed(0)} ms (${mbps(pullMs)}) | ${(curlPullSumMs / pullMs).toFixed(2)}x | ${paired(t.curlPullSum, t.pull)}x |`);
 console.log(`second push: ${push2.doc.bytesSent} bytes sent (${push2.doc.bytesSkipped} skipped); pull into a full dir: ${pull2.doc.bytesReceived} bytes received`);
 
 if (BIG_GB > 0) {
