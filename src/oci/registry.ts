@@ -226,11 +226,15 @@ export class RegistryStore implements BlobStore {
   /** One request: on 401, answer the challenge once and send it again. */
   private async once(method: Dispatcher.HttpMethod, url: string, o: { scope: string; body?: Body; headers?: Record<string, string> }): Promise<Response> {
     const scope = `repository:${this.repository}:${o.scope}`;
-    let r = await this.plain(method, url, o.body, { ...(o.headers ?? {}), ...this.authHeader(scope) });
+    const sent = this.authHeader(scope);
+    let r = await this.plain(method, url, o.body, { ...(o.headers ?? {}), ...sent });
     if (r.statusCode === 401) {
       const challenge = header(r.headers, 'www-authenticate') ?? '';
       await r.body.dump();
       let pending = this.authenticating.get(scope);
+      // a token for this scope arrived while this request was out: use it, don't ask for another
+      const now = this.authHeader(scope);
+      if (!pending && now.authorization !== undefined && now.authorization !== sent.authorization) pending = Promise.resolve();
       if (!pending) {
         pending = this.authenticate(challenge, scope).finally(() => this.authenticating.delete(scope));
         this.authenticating.set(scope, pending);

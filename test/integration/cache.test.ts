@@ -151,10 +151,10 @@ describe('cache against a registry with Bearer token auth', () => {
       const pushed = await runCli(['cache', 'push', debDir, '--to', to, '--root', work, '--username', reg.username!, '--password-stdin'], { env: env(), input: reg.password! });
       expect(pushed.stderr).not.toContain(reg.password!);
       expect(pushed.code).toBe(0);
-      // one token per scope for the whole push, not one per request
+      // one token per scope for the whole push, not one per request: a request whose 401 comes
+      // back after another's token arrived is sent again with that token
       const pushScopes = reg.tokens!.log.filter((l) => l.user === 'testuser').map((l) => l.scopes.join(' '));
-      expect(new Set(pushScopes)).toEqual(new Set(['repository:deb/token:pull', 'repository:deb/token:pull,push']));
-      expect(pushScopes.length).toBeLessThanOrEqual(4);
+      expect(pushScopes.sort()).toEqual(['repository:deb/token:pull', 'repository:deb/token:pull,push']);
       const anonPush = await runCli(['cache', 'push', debDir, '--to', `oci://${reg.host}/deb/token:anon`, '--root', work], { env: env() });
       expect(anonPush.code).toBe(1);
       expect(anonPush.stderr).toMatch(/authentication failed for repository:deb\/token:pull,push|access denied/);
