@@ -6,7 +6,7 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type ProxyFault = { status: number; headers?: Record<string, string> } | 'cut-response' | 'reset';
+export type ProxyFault = { status: number; headers?: Record<string, string>; body?: string } | 'cut-response' | 'reset';
 
 export interface FaultProxy {
   host: string;
@@ -33,7 +33,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       req.resume();
       req.on('end', () => {
         res.writeHead(action.status, action.headers ?? {});
-        res.end();
+        res.end(action.body ?? '');
       });
       return;
     }

@@ -48,6 +48,23 @@ describe('cache against a registry that fails', () => {
     expect(uploads.slice(0, 6).map((l) => `${l.method}${l.fault ? ` ${l.fault}` : ''}`)).toEqual(['POST', 'PUT 503', 'POST', 'PUT reset', 'POST', 'PUT']);
   });
 
+  it('sends a manifest PUT again when the registry misreads its own link file (DIGEST_INVALID under a tag), but not a blob PUT', async () => {
+    waits.length = 0;
+    const invalid = { status: 400, headers: { 'content-type': 'application/json' }, body: '{"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"}]}' };
+    proxy.fault('PUT', /\/manifests\/again$/, [invalid, invalid]);
+    const store = await openStore(parseReference(`oci://${proxy.host}/deb/faults:again`), { sleep });
+    const r = await pushDebs(debDir, store, { tag: 'again' });
+    expect((await store.getManifest({ tag: 'again' }))?.digest).toBe(r.digest);
+    expect(proxy.log.filter((l) => l.path.endsWith('/manifests/again') && l.method === 'PUT').map((l) => l.fault ?? 'sent')).toEqual(['400', '400', 'sent']);
+    expect(waits).toHaveLength(2);
+
+    // a blob the registry hashed to other bytes is a corrupt file here: no second try
+    await buildDebs(join(work, 'one'), [{ name: 'fresh', version: '1.0-1' }]);
+    proxy.fault('PUT', /\/blobs\/uploads\//, [invalid]);
+    await expect(pushDebs(join(work, 'one'), store, { tag: 'blob' })).rejects.toThrow('the registry found other bytes than the digest promised (DIGEST_INVALID)');
+    await store.close();
+  });
+
   it('retries a download cut short, and leaves no partial file', async () => {
     const store = await openStore(parseReference(`oci://${proxy.host}/deb/faults`), { sleep });
     const digest = (await pushDebs(debDir, store, { tag: 'cut' })).digest;
