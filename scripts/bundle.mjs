@@ -69,7 +69,7 @@ const common = {
   format: 'esm',
   target: 'node22.19',
   legalComments: 'none',
-  minify: true,
+  minify: !process.env.NO_MINIFY,
   plugins: [inlineTemplates, undiciHttp2OnDemand, builtinsOnDemand],
   // undici's switch for builds that carry llhttp only (Node's own copy sets it too): its
   // experimental Milo parser, off unless asked for, is two WebAssembly blobs in base64, 150 KB

@@ -52,6 +52,21 @@ export async function* readParagraphBatches(
 ): AsyncGenerator<Paragraph[]> {
   let ready: Paragraph[] = [];
   const acc = new ParagraphAccumulator(options, (p) => ready.push(p));
+  for await (const _ of feedChunks(acc, source)) {
+    if (ready.length > 0) {
+      const out = ready;
+      ready = [];
+      yield out;
+    }
+  }
+  if (ready.length > 0) yield ready;
+}
+
+/**
+ * Feeds a stream's chunks to acc, whole paragraphs at a time where it can, and yields after
+ * each chunk (for readParagraphBatches to pass on what the chunk held).
+ */
+async function* feedChunks(acc: ParagraphAccumulator, source: AsyncIterable<Uint8Array | string>): AsyncGenerator<void> {
   // The end of the input so far that has not been fed yet: part of a paragraph (a copy: a
   // view would keep the whole chunk in memory).
   let carry: Buffer | undefined;
@@ -85,16 +100,43 @@ export async function* readParagraphBatches(
       }
       if (rest.length > 0) carry = Buffer.from(rest);
     }
-    if (ready.length > 0) {
-      const out = ready;
-      ready = [];
-      yield out;
-    }
+    yield;
   }
   if (carry !== undefined) acc.feedBytes(carry, false, true);
   acc.feed('', true);
-  if (ready.length > 0) yield ready;
 }
+
+/**
+ * The wanted fields of each paragraph as byte ranges, for a caller that compares or hashes
+ * values rather than keeping them (diff of two indexes): no string and no Map per paragraph.
+ * `onRow` sees one reused row; its ranges are valid only during the call.
+ */
+export async function readFieldRows(source: AsyncIterable<Uint8Array>, fields: readonly string[], onRow: (row: FieldRow) => void): Promise<void> {
+  const row: FieldRow = { buf: fields.map(() => EMPTY), start: new Int32Array(fields.length), end: new Int32Array(fields.length) };
+  // paragraphs the byte scan leaves to the line scanner (CRLF, comments, folded values) arrive
+  // as Maps: their values are carried in buffers of their own
+  const fromMap = (p: Paragraph): void => {
+    for (let i = 0; i < fields.length; i++) {
+      const v = p.get(fields[i]!);
+      const b = v === undefined ? EMPTY : Buffer.from(v);
+      row.buf[i] = b;
+      row.start[i] = v === undefined ? -1 : 0;
+      row.end[i] = b.length;
+    }
+    onRow(row);
+  };
+  const acc = new ParagraphAccumulator({ fields: new Set(fields) }, fromMap, { ...row, onRow });
+  for await (const _ of feedChunks(acc, source));
+}
+
+/** A paragraph's wanted fields: field i is buf[i][start[i], end[i]), or absent when start[i] < 0. */
+export interface FieldRow {
+  buf: Buffer[];
+  start: Int32Array;
+  end: Int32Array;
+}
+
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Feeds the whole paragraphs at the start of bytes, in slices that V8 keeps in its young
@@ -144,8 +186,11 @@ class ParagraphAccumulator {
   private readonly keepList: readonly string[] | undefined;
   private readonly keys: WantedKeys | undefined;
   private readonly emit: (p: Paragraph) => void;
+  /** readFieldRows: the byte scan fills this row instead of making a Map. */
+  private readonly row: (FieldRow & { onRow: (r: FieldRow) => void }) | undefined;
 
-  constructor(options: ReadOptions, emit: (p: Paragraph) => void) {
+  constructor(options: ReadOptions, emit: (p: Paragraph) => void, row?: FieldRow & { onRow: (r: FieldRow) => void }) {
+    this.row = row;
     this.keepList = options.fields ? [...options.fields] : undefined;
     const names = this.keepList;
     if (names !== undefined) {
@@ -186,6 +231,7 @@ class ParagraphAccumulator {
    */
   private wholeParagraphs(b: Buffer, keys: WantedKeys): void {
     const { names, bytes, needles, nearEnd } = keys;
+    const row = this.row;
     // Where each needle occurs next (at or after where it was last searched from): a field
     // missing from most paragraphs is then searched for once, not once per paragraph.
     const next = names.map(() => -1);
@@ -197,6 +243,8 @@ class ParagraphAccumulator {
       const sep = b.indexOf(PARAGRAPH_END, pos);
       const end = sep < 0 ? n : sep + 1;
       let p: Paragraph | undefined;
+      let anyField = false;
+      if (row !== undefined) row.start.fill(-1);
       // Indexes keep their fields in one order: look for each wanted field after the last one
       // found from the start.
       let from = pos;
@@ -234,20 +282,30 @@ class ParagraphAccumulator {
         }
         if (at < 0) continue;
         const found = at;
-        let e = lineEnd(b, at + key.length + 1, end);
-        let value = decodeTrimmed(b, at + key.length + 1, e, true);
-        // folded value: continuation lines start with a blank
-        while (e + 1 < end && isBlank(b[e + 1]!)) {
-          at = e + 2;
-          e = lineEnd(b, at, end);
-          const cont = decodeTrimmed(b, at, e, false);
-          value = value.length > 0 ? `${value}\n${cont}` : cont;
+        const vs = at + key.length + 1;
+        let e = lineEnd(b, vs, end);
+        if (e + 1 < end && isBlank(b[e + 1]!)) {
+          // folded value: continuation lines start with a blank
+          let value = decodeTrimmed(b, vs, e, true);
+          while (e + 1 < end && isBlank(b[e + 1]!)) {
+            at = e + 2;
+            e = lineEnd(b, at, end);
+            const cont = decodeTrimmed(b, at, e, false);
+            value = value.length > 0 ? `${value}\n${cont}` : cont;
+          }
+          if (row === undefined) (p ??= new Map()).set(names[i]!, value);
+          else setRowField(row, i, Buffer.from(value), 0, -1);
+        } else if (row === undefined) {
+          (p ??= new Map()).set(names[i]!, decodeTrimmed(b, vs, e, true));
+        } else {
+          setRowField(row, i, b, vs, e);
         }
-        (p ??= new Map()).set(names[i]!, value);
+        anyField = true;
         if (found !== pos) nearEnd[i] = end - e < found - pos;
         if (!backward && e + 1 > from) from = Math.min(e + 1, end);
       }
       if (p !== undefined) this.emit(p);
+      else if (row !== undefined && anyField) row.onRow(row);
       pos = end;
     }
   }
@@ -405,6 +463,17 @@ function searchBefore(b: Buffer, pos: number, from: number, needle: Buffer): num
   const base = pos > 0 ? pos - 1 : 0;
   const hit = b.subarray(base, from).indexOf(needle);
   return hit >= 0 ? base + hit + 1 : NONE;
+}
+
+/** Field i of the row is b[from, to) without surrounding blanks (to < 0: all of b). */
+function setRowField(row: FieldRow, i: number, b: Buffer, from: number, to: number): void {
+  let s = from;
+  let e = to < 0 ? b.length : to;
+  while (s < e && isBlank(b[s]!)) s++;
+  while (e > s && isBlank(b[e - 1]!)) e--;
+  row.buf[i] = b;
+  row.start[i] = s;
+  row.end[i] = e;
 }
 
 function startsWithKey(b: Buffer, pos: number, key: Buffer): boolean {

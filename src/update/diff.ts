@@ -15,6 +15,7 @@ import { isSnapshotId, parseEpochString, toSnapshotId } from '../snapshot/id.js'
 import type { SnapshotTarget } from '../sources/target.js';
 import { UsageError } from '../errors.js';
 import { fetchVersions } from './index-fetch.js';
+import { VersionTable } from './version-table.js';
 import { diffVersions, mergeVersions, type PackagesDiff, type VersionChange, type Versions } from './packages-diff.js';
 
 export interface DiffOptions {
@@ -102,7 +103,7 @@ export async function diffSnapshots(o: DiffOptions): Promise<DiffReport> {
       }
     }
     await Promise.all(jobs);
-    const merge = (all: Versions[]): Versions => (all.length === 1 ? all[0]! : all.reduce((into, v) => mergeVersions(into, v), new Map()));
+    const merge = (all: Versions[]): Versions => (all.length === 1 ? all[0]! : all.reduce((into, v) => mergeVersions(into, v), new VersionTable()));
     const merged = [...read].map(([archive, r]) => [archive, { before: merge(r.before), after: merge(r.after) }] as const);
     const archives: ArchiveDiff[] = [...merged].map(([archive, m]) => ({ archive, ...ids.get(archive)!, ...diffVersions(m.before, m.after) }));
     const security = archives.filter((a) => a.archive.endsWith('-security')).flatMap((a) => a.changed.map((c) => ({ ...c, archive: a.archive })));

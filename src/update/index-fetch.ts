@@ -1,22 +1,23 @@
 /**
- * The network edge of diff: the Packages indexes a snapshot target serves. An index is read
- * whole (compressed, so a few MB) through stream.pipeline, its size and SHA256 checked against
- * the Release before a byte of it is decompressed: a cut-off or corrupt index is reported as
- * such, with its URL, never as a zlib error. A body that breaks midway (reset, stall, shorter
- * than its Content-Length or than the Release says) is fetched again from byte 0, a bounded
- * number of times, under the one retry policy.
+ * The network edge of diff: the Packages indexes a snapshot target serves. An index streams
+ * from the socket through SHA256 and the decompressor into the reader at once, and what was
+ * read counts only once the body matched the size and SHA256 of its Release: a cut-off or
+ * corrupt index is reported as such, with its URL, never as a zlib error (the body is hashed
+ * to its end even after the decompressor gave up). A body that breaks midway (reset, stall,
+ * shorter than its Content-Length or than the Release says) is fetched again from byte 0, a
+ * bounded number of times, under the one retry policy.
  */
 import { createHash } from 'node:crypto';
-import { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { IntegrityError, ReproSourcesError } from '../errors.js';
-import { readParagraphBatches } from '../deb822/reader.js';
 import { describe, fetchWithRetry, type FetchOptions } from '../net/request.js';
 import { withRetries } from '../net/retry.js';
 import { parseRelease } from '../probe/release.js';
 import type { SnapshotTarget } from '../sources/target.js';
-import { DIFF_FIELDS, versionsOf, type Versions } from './packages-diff.js';
+import { versionsOf, type Versions } from './packages-diff.js';
+import { VersionTable } from './version-table.js';
 
 export interface IndexRef {
   target: SnapshotTarget;
@@ -48,21 +49,16 @@ export async function fetchVersions(ref: IndexRef, id: string, wanted: ReadonlyS
   const release = parseRelease(rel.body!.toString('utf8'));
   const stem = `${ref.component}/binary-${ref.architecture}/Packages`;
   const choice = ['.gz', '', '.xz'].map((ext) => ({ ext, entry: release.sha256.get(`${stem}${ext}`) })).find((c) => c.entry !== undefined);
-  if (!choice) return new Map();
+  if (!choice) return new VersionTable();
   const url = `${dists}${stem}${choice.ext}`;
-  const bytes = await fetchIndex(url, choice.entry!, o);
-  const plain = decompress(Readable.from(bytes), choice.ext, url);
-  try {
-    return await versionsOf(readParagraphBatches(plain, { fields: DIFF_FIELDS }), wanted);
-  } catch (e) {
-    if (e instanceof ReproSourcesError) throw e;
-    // its digest matched the Release: the archive itself holds a broken file
-    throw new ReproSourcesError('INTEGRITY', url, `corrupt index (it matches its Release, but ${describe(e)})`, { cause: e });
-  }
+  // what it may inflate to: the Release's own size of the plain index, or a bound no real
+  // index comes near (Packages compresses about 5:1)
+  const plainSize = release.sha256.get(stem)?.size ?? choice.entry!.size * 64;
+  return readIndex(url, choice.entry!, choice.ext, plainSize, wanted, o);
 }
 
-/** The compressed bytes of an index, checked against its Release entry. */
-async function fetchIndex(url: string, want: { sha256: string; size: number }, o: FetchOptions): Promise<Buffer[]> {
+/** The versions in an index, read as it arrives, and kept once its bytes matched the Release. */
+async function readIndex(url: string, want: { sha256: string; size: number }, ext: string, plainSize: number, wanted: ReadonlySet<string> | undefined, o: FetchOptions): Promise<Versions> {
   let attempts = 0;
   try {
     return await withRetries(
@@ -73,33 +69,44 @@ async function fetchIndex(url: string, want: { sha256: string; size: number }, o
           await res.stream?.dump().catch(() => {});
           throw new ReproSourcesError('HTTP', url, `HTTP ${res.status}`);
         }
-        const parts: Buffer[] = [];
+        const d = decompressor(ext, url);
+        let dead = false;
+        d.input.on('error', () => (dead = true));
+        const reading = versionsOf(atMost(d.output, plainSize, url), wanted).then(
+          (v) => ({ v }),
+          (e: unknown) => {
+            dead = true;
+            return { e };
+          },
+        );
         const hash = createHash('sha256');
         let size = 0;
         try {
-          await pipeline(
-            res.stream,
-            new Writable({
-              write(chunk: Buffer, _enc, cb) {
-                size += chunk.length;
-                // no more than the Release promised: a runaway body is not buffered
-                if (size > want.size) return cb(new IntegrityError(url, `sha256:${want.sha256} (${want.size} bytes, from the Release)`, `more than ${want.size} bytes: a corrupt index`));
-                hash.update(chunk);
-                parts.push(chunk);
-                cb();
-              },
-            }),
-          );
+          for await (const chunk of res.stream as AsyncIterable<Buffer>) {
+            size += chunk.length;
+            // no more than the Release promised: a runaway body is not read on
+            if (size > want.size) throw new IntegrityError(url, `sha256:${want.sha256} (${want.size} bytes, from the Release)`, `more than ${want.size} bytes: a corrupt index`);
+            hash.update(chunk);
+            // a decompressor that gave up is fed no more: the body is still hashed to its end
+            if (!dead && !d.input.destroyed && !d.input.write(chunk) && !d.input.destroyed) await drained(d.input);
+          }
         } catch (e) {
+          d.input.destroy();
+          await reading;
           if (e instanceof ReproSourcesError) throw e;
           throw new BrokenBody('NETWORK', url, `the body broke off after ${size} of ${want.size} bytes (${describe(e)})`, { cause: e });
         }
+        d.input.end();
+        const read = await reading;
         const actual = hash.digest('hex');
         if (actual !== want.sha256 || size !== want.size) {
           const E = size < want.size ? ShortBody : IntegrityError;
           throw new E(url, `sha256:${want.sha256} (${want.size} bytes, from the Release)`, `sha256:${actual} (${size} bytes): a corrupt index`);
         }
-        return parts;
+        if ('v' in read) return read.v;
+        if (read.e instanceof ReproSourcesError) throw read.e;
+        // its digest matched the Release: the archive itself holds a broken file
+        throw new ReproSourcesError('INTEGRITY', url, `corrupt index (it matches its Release, but ${describe(read.e)})`, { cause: read.e });
       },
       { ...o, retries: BODY_RETRIES, retryIf: (e) => e instanceof BrokenBody || e instanceof ShortBody },
     );
@@ -110,20 +117,49 @@ async function fetchIndex(url: string, want: { sha256: string; size: number }, o
   }
 }
 
+/** Resolves once `w` takes more, or is done for. */
+function drained(w: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      w.off('drain', done).off('error', done).off('close', done);
+      resolve();
+    };
+    w.on('drain', done).on('error', done).on('close', done);
+  });
+}
+
+/** The stream's bytes, failing past `limit`: a decompression bomb is not read to its end. */
+async function* atMost(s: AsyncIterable<Uint8Array>, limit: number, url: string): AsyncGenerator<Uint8Array> {
+  let n = 0;
+  for await (const chunk of s) {
+    n += chunk.byteLength;
+    if (n > limit) throw new ReproSourcesError('INTEGRITY', url, `it inflates to more than the ${limit} bytes its Release gives`);
+    yield chunk;
+  }
+}
+
 /** A Packages index stream by its file extension: '', '.gz' (node:zlib) or '.xz' (xz-utils). */
 export function decompress(s: Readable, ext: string, url: string): AsyncIterable<Uint8Array> {
-  if (ext === '') return s;
+  const d = decompressor(ext, url);
+  // pipeline carries an error either way; the reader sees it on the output side
+  pipeline(s, d.input).catch(() => {});
+  return d.output;
+}
+
+/** Compressed bytes in, an index's text out. */
+function decompressor(ext: string, url: string): { input: Writable; output: AsyncIterable<Uint8Array> } {
+  if (ext === '') {
+    const through = new PassThrough();
+    return { input: through, output: through };
+  }
   if (ext === '.gz') {
     // 256 KiB out per callback, not 16: a 50 MB index is then 200 hand-offs to the reader, not 3,000
     const gunzip = createGunzip({ chunkSize: 256 << 10 });
-    // pipeline carries an error either way; the reader sees it on the gunzip side
-    pipeline(s, gunzip).catch(() => {});
-    return gunzip;
+    return { input: gunzip, output: gunzip };
   }
   // Node has no xz; Debian and Ubuntu hosts have xz-utils. node:child_process only for this
   // (loading it is 2-3 ms of every diff's start, and archives serve .gz)
   const xz = process.getBuiltinModule('node:child_process').spawn('xz', ['-dc'], { stdio: ['pipe', 'pipe', 'ignore'] });
   xz.on('error', () => xz.stdout!.destroy(new ReproSourcesError('MISSING_TOOL', 'xz', `needed to read ${url} (apt-get install xz-utils)`)));
-  pipeline(s, xz.stdin!).catch(() => {});
-  return xz.stdout!;
+  return { input: xz.stdin!, output: xz.stdout! };
 }

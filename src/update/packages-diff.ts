@@ -1,10 +1,13 @@
 /**
- * What changes between two Packages indexes, streamed: each index is reduced to arch -> name ->
- * version (a few MB for a full archive) as it streams. Pure over the paragraph streams.
+ * What changes between two Packages indexes, streamed: each index is reduced to name/arch ->
+ * version (a few MB for a full archive, see ./version-table.ts) as it streams. Pure over the
+ * byte streams.
  */
-import type { Paragraph } from '../deb822/reader.js';
+import { readFieldRows, type FieldRow } from '../deb822/reader.js';
+import { ByteKeys, VersionTable } from './version-table.js';
 
-export const DIFF_FIELDS: ReadonlySet<string> = new Set(['Package', 'Version', 'Architecture']);
+/** What diff reads of each paragraph, in this order. */
+export const DIFF_FIELDS: readonly string[] = ['Package', 'Version', 'Architecture'];
 
 export interface VersionChange {
   package: string;
@@ -19,53 +22,51 @@ export interface PackagesDiff {
   removed: { package: string; architecture: string; version: string }[];
 }
 
-/** Versions by architecture, then package name: no per-package key strings to build and hash. */
-export type Versions = Map<string, Map<string, string>>;
+export type Versions = VersionTable;
+
+const NO_ARCH = Buffer.alloc(0);
 
 /**
- * The newest version of each name/arch (an index may list several). `wanted` limits the names
- * looked at (undefined: all).
+ * The newest version of each name/arch in a Packages stream (an index may list several).
+ * `wanted` limits the names looked at (undefined: all).
  */
-export async function versionsOf(batches: AsyncIterable<Paragraph[]>, wanted?: ReadonlySet<string>): Promise<Versions> {
-  const out: Versions = new Map();
-  for await (const batch of batches) {
-    for (const p of batch) {
-      const name = p.get('Package');
-      const version = p.get('Version');
-      if (!name || !version || (wanted && !wanted.has(name))) continue;
-      addVersion(out, p.get('Architecture') ?? '', name, version);
+export async function versionsOf(source: AsyncIterable<Uint8Array>, wanted?: ReadonlySet<string>): Promise<Versions> {
+  const out = new VersionTable();
+  let names: ByteKeys | undefined;
+  if (wanted !== undefined) {
+    names = new ByteKeys();
+    for (const n of wanted) {
+      const b = Buffer.from(n);
+      names.add(b, 0, b.length);
     }
   }
+  await readFieldRows(source, DIFF_FIELDS, (r: FieldRow) => {
+    const { buf, start, end } = r;
+    if (start[0]! < 0 || start[1]! < 0 || start[0] === end[0] || start[1] === end[1]) return;
+    if (names !== undefined && names.find(buf[0]!, start[0]!, end[0]!) < 0) return;
+    const archAt = start[2]!;
+    out.set(buf[0]!, start[0]!, end[0]!, archAt < 0 ? NO_ARCH : buf[2]!, archAt < 0 ? 0 : archAt, archAt < 0 ? 0 : end[2]!, buf[1]!, start[1]!, end[1]!, compareVersions);
+  });
   return out;
 }
 
 /** Adds every version of `from` to `into` where it is newer (suites of one archive, as apt picks). */
 export function mergeVersions(into: Versions, from: Versions): Versions {
-  for (const [arch, names] of from) for (const [name, version] of names) addVersion(into, arch, name, version);
+  into.merge(from, compareVersions);
   return into;
-}
-
-function addVersion(into: Versions, arch: string, name: string, version: string): void {
-  let names = into.get(arch);
-  if (names === undefined) into.set(arch, (names = new Map()));
-  const prev = names.get(name);
-  if (prev === undefined || (prev !== version && compareVersions(version, prev) > 0)) names.set(name, version);
 }
 
 export function diffVersions(before: Versions, after: Versions): PackagesDiff {
   const d: PackagesDiff = { changed: [], added: [], removed: [] };
-  for (const [architecture, names] of after) {
-    const old = before.get(architecture);
-    for (const [pkg, to] of names) {
-      const from = old?.get(pkg);
-      if (from === undefined) d.added.push({ package: pkg, architecture, version: to });
-      else if (from !== to) d.changed.push({ package: pkg, architecture, from, to });
-    }
-  }
-  for (const [architecture, names] of before) {
-    const now = after.get(architecture);
-    for (const [pkg, version] of names) if (!now?.has(pkg)) d.removed.push({ package: pkg, architecture, version });
-  }
+  const seen = new Uint8Array(before.size);
+  before.compare(after, (j, i, same) => {
+    if (i < 0) return void d.added.push(after.entry(j));
+    seen[i] = 1;
+    if (same) return;
+    const { package: pkg, architecture, version } = after.entry(j);
+    d.changed.push({ package: pkg, architecture, from: before.version(i), to: version });
+  });
+  for (let i = 0; i < before.size; i++) if (seen[i] === 0) d.removed.push(before.entry(i));
   const byName = (a: { package: string; architecture: string }, b: { package: string; architecture: string }): number =>
     a.package < b.package ? -1 : a.package > b.package ? 1 : a.architecture < b.architecture ? -1 : a.architecture > b.architecture ? 1 : 0;
   d.changed.sort(byName);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseParagraphs, readParagraphBatches, readParagraphs, stripClearsign } from '../../src/deb822/reader.js';
+import { parseParagraphs, readFieldRows, readParagraphBatches, readParagraphs, stripClearsign } from '../../src/deb822/reader.js';
 import { fileChunks } from '../../src/fs/file-chunks.js';
 
 const require = createRequire(import.meta.url);
@@ -108,6 +108,16 @@ describe("deb822 reader agrees with debian-control on this machine's real indexe
       const batched = [];
       for await (const batch of readParagraphBatches(fileChunks(join(dir, 'Packages')), { fields: new Set(wanted) })) batched.push(...batch);
       expect(batched).toEqual(projected);
+      // rows of byte ranges (what diff reads) hold the same values
+      const rows: Map<string, string>[] = [];
+      await readFieldRows(fileChunks(join(dir, 'Packages')), wanted, (r) => {
+        const m = new Map<string, string>();
+        wanted.forEach((k, i) => {
+          if (r.start[i]! >= 0) m.set(k, r.buf[i]!.toString('utf8', r.start[i], r.end[i]));
+        });
+        rows.push(m);
+      });
+      expect(rows).toEqual(projected);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

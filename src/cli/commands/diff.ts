@@ -43,12 +43,15 @@ export function register(program: Command, io: CliIo, setExit: (c: ExitCode) => 
       if (f.json) {
         io.stdout.write(jsonDocument(r));
       } else {
+        // one write: a report of thousands of lines is one syscall, not one a line
+        const lines: string[] = [];
         for (const a of r.archives) {
-          io.stdout.write(`${a.archive} ${a.from} -> ${a.to}: ${a.changed.length} changed, ${a.added.length} added, ${a.removed.length} removed\n`);
-          for (const c of a.changed) io.stdout.write(`  ~ ${c.package} ${c.architecture} ${c.from} -> ${c.to}${a.archive.endsWith('-security') ? ' (security)' : ''}\n`);
-          for (const c of a.added) io.stdout.write(`  + ${c.package} ${c.architecture} ${c.version}\n`);
-          for (const c of a.removed) io.stdout.write(`  - ${c.package} ${c.architecture} ${c.version}\n`);
+          lines.push(`${a.archive} ${a.from} -> ${a.to}: ${a.changed.length} changed, ${a.added.length} added, ${a.removed.length} removed`);
+          for (const c of a.changed) lines.push(`  ~ ${c.package} ${c.architecture} ${c.from} -> ${c.to}${a.archive.endsWith('-security') ? ' (security)' : ''}`);
+          for (const c of a.added) lines.push(`  + ${c.package} ${c.architecture} ${c.version}`);
+          for (const c of a.removed) lines.push(`  - ${c.package} ${c.architecture} ${c.version}`);
         }
+        if (lines.length > 0) io.stdout.write(`${lines.join('\n')}\n`);
       }
       setExit(0);
     });
