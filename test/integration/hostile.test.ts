@@ -222,6 +222,14 @@ describe('diff against indexes that break', { timeout: 4 * SLOW }, () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`^repro-sources: ${indexUrl().replace(/[.?]/g, '\\$&')}: digest mismatch: expected sha256:${sha(gz1)} \\(${gz1.length} bytes, from the Release\\), got (sha256:[0-9a-f]{64} \\(\\d+ bytes\\)|more than \\d+ bytes): a corrupt index\\n$`));
   });
+
+  it('an index that inflates past the size its Release gives for the plain Packages: exit 1, one line, though its .gz matches', async () => {
+    const release = releaseText({ suite: 'stable', codename: 'bookworm', components: ['main'], architectures: ['amd64'], files: { 'main/binary-amd64/Packages.gz': gz1, 'main/binary-amd64/Packages': Buffer.alloc(1000) } });
+    server.fault(new RegExp(`/${ID1}/dists/bookworm/(In)?Release$`), [{ status: 404 }, { status: 200, body: release }]);
+    const r = await runCli(['diff', sources, '--from', ID1, '--to', ID2, '--snapshot-base', base()], { timeoutMs: SLOW });
+    server.clearFaults();
+    expect(r).toEqual({ code: 1, stdout: '', stderr: `repro-sources: ${indexUrl()}: it inflates to more than the 1000 bytes its Release gives\n` });
+  });
 });
 
 describe('through a forward proxy (http_proxy, https_proxy, no_proxy)', { timeout: 4 * SLOW }, () => {
