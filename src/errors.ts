@@ -89,3 +89,12 @@ export function formatLocation(file: string | undefined, line?: number, column?:
 export function isReproSourcesError(e: unknown): e is ReproSourcesError {
   return e instanceof ReproSourcesError;
 }
+
+/** An error as one line: its code (a syscall's, zlib's) and message. */
+export function describe(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as { code?: string }).code;
+    return code && code !== 'DEADLINE' ? `${code}: ${e.message}` : e.message;
+  }
+  return String(e);
+}

@@ -7,7 +7,7 @@
 import { AbortError } from 'p-retry';
 import { request, type Dispatcher } from './undici.js';
 import { createAgent } from './agent.js';
-import { ReproSourcesError } from '../errors.js';
+import { ReproSourcesError, describe } from '../errors.js';
 import { Deadline, DeadlineError, RetryableStatusError, defaultSleep, isRetryableStatus, parseRetryAfter, withRetries, type RetryOptions } from './retry.js';
 
 export { defaultSleep, createAgent, RetryableStatusError };
@@ -145,10 +145,4 @@ export function headerOf(h: Record<string, string | string[] | undefined>, name:
   return Array.isArray(v) ? v[0] : v;
 }
 
-export function describe(e: unknown): string {
-  if (e instanceof Error) {
-    const code = (e as { code?: string }).code;
-    return code && code !== 'DEADLINE' ? `${code}: ${e.message}` : e.message;
-  }
-  return String(e);
-}
+export { describe };

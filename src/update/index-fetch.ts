@@ -8,15 +8,15 @@
  * bounded number of times, under the one retry policy.
  */
 import { createHash } from 'node:crypto';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { IntegrityError, ReproSourcesError } from '../errors.js';
 import { describe, fetchWithRetry, type FetchOptions } from '../net/request.js';
 import { withRetries } from '../net/retry.js';
 import { parseRelease } from '../probe/release.js';
 import type { SnapshotTarget } from '../sources/target.js';
-import { versionsOf, type Versions } from './packages-diff.js';
+import { decompressor, readIndexText } from './index-read.js';
+import type { Versions } from './packages-diff.js';
 import { VersionTable } from './version-table.js';
 
 export interface IndexRef {
@@ -69,16 +69,7 @@ async function readIndex(url: string, want: { sha256: string; size: number }, ex
           await res.stream?.dump().catch(() => {});
           throw new ReproSourcesError('HTTP', url, `HTTP ${res.status}`);
         }
-        const d = decompressor(ext, url);
-        let dead = false;
-        d.input.on('error', () => (dead = true));
-        const reading = versionsOf(atMost(d.output, plainSize, url), wanted).then(
-          (v) => ({ v }),
-          (e: unknown) => {
-            dead = true;
-            return { e };
-          },
-        );
+        const reader = readIndexText({ url, ext, plainSize, wanted });
         const hash = createHash('sha256');
         let size = 0;
         try {
@@ -87,17 +78,17 @@ async function readIndex(url: string, want: { sha256: string; size: number }, ex
             // no more than the Release promised: a runaway body is not read on
             if (size > want.size) throw new IntegrityError(url, `sha256:${want.sha256} (${want.size} bytes, from the Release)`, `more than ${want.size} bytes: a corrupt index`);
             hash.update(chunk);
-            // a decompressor that gave up is fed no more: the body is still hashed to its end
-            if (!dead && !d.input.destroyed && !d.input.write(chunk) && !d.input.destroyed) await drained(d.input);
+            // a reader that gave up is fed no more: the body is still hashed to its end
+            if (!reader.dead) await reader.write(chunk);
           }
         } catch (e) {
-          d.input.destroy();
-          await reading;
+          reader.abort();
+          await reader.result;
           if (e instanceof ReproSourcesError) throw e;
           throw new BrokenBody('NETWORK', url, `the body broke off after ${size} of ${want.size} bytes (${describe(e)})`, { cause: e });
         }
-        d.input.end();
-        const read = await reading;
+        reader.end();
+        const read = await reader.result;
         const actual = hash.digest('hex');
         if (actual !== want.sha256 || size !== want.size) {
           const E = size < want.size ? ShortBody : IntegrityError;
@@ -117,49 +108,10 @@ async function readIndex(url: string, want: { sha256: string; size: number }, ex
   }
 }
 
-/** Resolves once `w` takes more, or is done for. */
-function drained(w: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      w.off('drain', done).off('error', done).off('close', done);
-      resolve();
-    };
-    w.on('drain', done).on('error', done).on('close', done);
-  });
-}
-
-/** The stream's bytes, failing past `limit`: a decompression bomb is not read to its end. */
-async function* atMost(s: AsyncIterable<Uint8Array>, limit: number, url: string): AsyncGenerator<Uint8Array> {
-  let n = 0;
-  for await (const chunk of s) {
-    n += chunk.byteLength;
-    if (n > limit) throw new ReproSourcesError('INTEGRITY', url, `it inflates to more than the ${limit} bytes its Release gives`);
-    yield chunk;
-  }
-}
-
 /** A Packages index stream by its file extension: '', '.gz' (node:zlib) or '.xz' (xz-utils). */
 export function decompress(s: Readable, ext: string, url: string): AsyncIterable<Uint8Array> {
   const d = decompressor(ext, url);
   // pipeline carries an error either way; the reader sees it on the output side
   pipeline(s, d.input).catch(() => {});
   return d.output;
-}
-
-/** Compressed bytes in, an index's text out. */
-function decompressor(ext: string, url: string): { input: Writable; output: AsyncIterable<Uint8Array> } {
-  if (ext === '') {
-    const through = new PassThrough();
-    return { input: through, output: through };
-  }
-  if (ext === '.gz') {
-    // 256 KiB out per callback, not 16: a 50 MB index is then 200 hand-offs to the reader, not 3,000
-    const gunzip = createGunzip({ chunkSize: 256 << 10 });
-    return { input: gunzip, output: gunzip };
-  }
-  // Node has no xz; Debian and Ubuntu hosts have xz-utils. node:child_process only for this
-  // (loading it is 2-3 ms of every diff's start, and archives serve .gz)
-  const xz = process.getBuiltinModule('node:child_process').spawn('xz', ['-dc'], { stdio: ['pipe', 'pipe', 'ignore'] });
-  xz.on('error', () => xz.stdout!.destroy(new ReproSourcesError('MISSING_TOOL', 'xz', `needed to read ${url} (apt-get install xz-utils)`)));
-  return { input: xz.stdin!, output: xz.stdout! };
 }
