@@ -71,9 +71,17 @@ export interface FetcherOptions {
   metrics: Metrics;
 }
 
+/** One fetch under way, and how many callers wait for it. */
+interface Flight {
+  /** archive/id/rawPath it fetches */
+  path: string;
+  waiters: number;
+  promise: Promise<TempObject>;
+}
+
 export class Fetcher {
   private readonly o: FetcherOptions;
-  private readonly running = new Map<string, { waiters: number; promise: Promise<TempObject> }>();
+  private readonly running = new Map<string, Flight>();
   private counter = 0;
 
   constructor(o: FetcherOptions) {
@@ -88,26 +96,50 @@ export class Fetcher {
   /**
    * archive/id/rawPath from the first upstream that has it, checked against `expected`; `keep`
    * runs once, before any caller reads, with the checked file (to store it, learn from it).
+   * Flights are shared by content when it is known: two paths of the same bytes (an index that
+   * is identical in debian and debian-security) ask upstream once, and the path that joined
+   * still runs its own `keep` before its caller reads.
    */
   fetch(archive: string, id: string, rawPath: string, expected: Expected | undefined, keep?: (l: Lease) => Promise<void>): Promise<Lease> {
-    const key = `${archive}/${id}/${rawPath}`;
-    let entry = this.running.get(key);
-    if (!entry) {
-      const e = { waiters: 0, promise: undefined as unknown as Promise<TempObject> };
-      e.promise = this.fetchOnce(archive, id, rawPath, expected, keep).then(
-        (obj) => {
-          this.running.delete(key);
-          obj.refs += e.waiters;
-          return obj;
-        },
-        (err: unknown) => {
-          this.running.delete(key);
-          throw err;
-        },
-      );
-      entry = e;
-      this.running.set(key, e);
-    }
+    const path = `${archive}/${id}/${rawPath}`;
+    const byPath = (): Promise<Lease> => this.join(this.running.get(path) ?? this.start(path, path, archive, id, rawPath, expected, keep));
+    if (expected?.sha256 === undefined) return byPath();
+    const key = `sha256:${expected.sha256}`;
+    const other = this.running.get(key);
+    if (other === undefined || other.path === path) return this.join(other ?? this.start(key, path, archive, id, rawPath, expected, keep));
+    return this.join(other).then(
+      async (l) => {
+        try {
+          await keep?.(l);
+        } catch (e) {
+          l.release();
+          throw e;
+        }
+        return l;
+      },
+      // the other path failed upstream (absent from its archive, say): this one asks for itself
+      byPath,
+    );
+  }
+
+  private start(key: string, path: string, archive: string, id: string, rawPath: string, expected: Expected | undefined, keep?: (l: Lease) => Promise<void>): Flight {
+    const e: Flight = { path, waiters: 0, promise: undefined as unknown as Promise<TempObject> };
+    e.promise = this.fetchOnce(archive, id, rawPath, expected, keep).then(
+      (obj) => {
+        this.running.delete(key);
+        obj.refs += e.waiters;
+        return obj;
+      },
+      (err: unknown) => {
+        this.running.delete(key);
+        throw err;
+      },
+    );
+    this.running.set(key, e);
+    return e;
+  }
+
+  private join(entry: Flight): Promise<Lease> {
     entry.waiters++;
     // each waiter's reference was counted when the fetch ended; hand it over without taking another
     return entry.promise.then((obj) => {

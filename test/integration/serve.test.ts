@@ -2,7 +2,8 @@
  * serve with real parts: the signed archive behind the local snapshot server, Debian's
  * docker-registry as the cache, and real apt clients with isolated states.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,9 @@ import { parseReference } from '../../src/oci/reference.js';
 import { openStore } from '../../src/oci/store.js';
 import type { BlobStore } from '../../src/oci/store.js';
 import { startServe } from '../../src/serve/server.js';
+import { Fetcher, type Lease } from '../../src/serve/fetch.js';
+import { Metrics } from '../../src/serve/metrics.js';
+import { createUpstream } from '../../src/serve/upstream.js';
 import { parseRequestPath } from '../../src/serve/paths.js';
 import { rewriteSources } from '../../src/rewrite/rewrite.js';
 import { buildSignedArchive, debianSources, listDir, type SignedArchive } from '../helpers/archive.js';
@@ -116,6 +120,35 @@ describe('serve', () => {
     await store.close();
     // 16 apt processes: 40-60 s alone on a loaded 2-core machine, more beside other suites
   }, 180_000);
+
+  it('one upstream fetch for one content under two paths at once (an index identical in two archives), and each path keeps it', async () => {
+    const ID = '20240101T000000Z';
+    const body = Buffer.from('Package: same\nVersion: 1\n\n'.repeat(5000));
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const index = 'dists/bookworm/main/binary-amd64/Packages';
+    const twin = await startSnapshotServer({ files: { debian: { [ID]: { [index]: body } }, 'debian-security': { [ID]: { [index]: body } } }, latencyMs: 50 });
+    const tmpDir = await mkdtemp(join(work, 'fetcher-'));
+    try {
+      const fetcher = new Fetcher({ upstream: createUpstream({ retries: 0 }), basesFor: () => [twin.debianBase], tmpDir, metrics: new Metrics() });
+      const kept: string[] = [];
+      const keep = (archive: string) => async (l: Lease): Promise<void> => void kept.push(`${archive} ${l.digest} ${(await readFile(l.path)).length}`);
+      const leases = await Promise.all(['debian', 'debian-security', 'debian'].map((a) => fetcher.fetch(a, ID, index, { sha256, size: body.length }, keep(a))));
+      for (const l of leases) expect((await readFile(l.path)).equals(body)).toBe(true);
+      expect(kept.sort()).toEqual([`debian sha256:${sha256} ${body.length}`, `debian-security sha256:${sha256} ${body.length}`]);
+      expect(twin.requests(/^\/file\//).map((r) => r.status)).toEqual([200]);
+      for (const l of leases) l.release();
+
+      // a path whose archive lacks the file still gets its own answer after the shared flight fails
+      const missing = 'dists/bookworm/main/binary-i386/Packages';
+      const twoAnswers = await Promise.allSettled(['debian', 'debian-security'].map((a) => fetcher.fetch(a, ID, missing, { sha256, size: body.length })));
+      expect(twoAnswers.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      expect(twin.requests(/binary-i386/).map((r) => r.path)).toEqual([`/archive/debian/${ID}/${missing}`, `/archive/debian-security/${ID}/${missing}`]);
+      expect(fetcher.inFlight).toBe(0);
+    } finally {
+      await twin.stop();
+      await rm(tmpDir, { recursive: true, force: true });
+    }
+  });
 
   it('keeps answering from upstream when the registry is down, and says so in /metrics', async () => {
     const dead = await openStore(parseReference('oci://127.0.0.1:9/serve/dead'), { retries: 0 });
