@@ -109,10 +109,12 @@ async function* feedChunks(acc: ParagraphAccumulator, source: AsyncIterable<Uint
 /**
  * The wanted fields of each paragraph as byte ranges, for a caller that compares or hashes
  * values rather than keeping them (diff of two indexes): no string and no Map per paragraph.
- * `onRow` sees one reused row; its ranges are valid only during the call.
+ * `onRow` sees one reused row; its ranges are valid only during the call. Field i of the row
+ * is fields[i] (names distinct, exact case).
  */
 export async function readFieldRows(source: AsyncIterable<Uint8Array>, fields: readonly string[], onRow: (row: FieldRow) => void): Promise<void> {
-  const row: FieldRow = { buf: fields.map(() => EMPTY), start: new Int32Array(fields.length), end: new Int32Array(fields.length) };
+  if (new Set(fields).size !== fields.length) throw new TypeError(`readFieldRows: the fields are not distinct: ${fields.join(', ')}`);
+  const row: RowSink = { buf: fields.map(() => EMPTY), start: new Int32Array(fields.length), end: new Int32Array(fields.length), onRow };
   // paragraphs the byte scan leaves to the line scanner (CRLF, comments, folded values) arrive
   // as Maps: their values are carried in buffers of their own
   const fromMap = (p: Paragraph): void => {
@@ -125,9 +127,12 @@ export async function readFieldRows(source: AsyncIterable<Uint8Array>, fields: r
     }
     onRow(row);
   };
-  const acc = new ParagraphAccumulator({ fields: new Set(fields) }, fromMap, { ...row, onRow });
+  const acc = new ParagraphAccumulator({ fields: new Set(fields) }, fromMap, row);
   for await (const _ of feedChunks(acc, source));
 }
+
+/** The row the byte scan fills, and whom it hands each paragraph's row to. */
+type RowSink = FieldRow & { onRow: (r: FieldRow) => void };
 
 /** A paragraph's wanted fields: field i is buf[i][start[i], end[i]), or absent when start[i] < 0. */
 export interface FieldRow {
@@ -187,9 +192,9 @@ class ParagraphAccumulator {
   private readonly keys: WantedKeys | undefined;
   private readonly emit: (p: Paragraph) => void;
   /** readFieldRows: the byte scan fills this row instead of making a Map. */
-  private readonly row: (FieldRow & { onRow: (r: FieldRow) => void }) | undefined;
+  private readonly row: RowSink | undefined;
 
-  constructor(options: ReadOptions, emit: (p: Paragraph) => void, row?: FieldRow & { onRow: (r: FieldRow) => void }) {
+  constructor(options: ReadOptions, emit: (p: Paragraph) => void, row?: RowSink) {
     this.row = row;
     this.keepList = options.fields ? [...options.fields] : undefined;
     const names = this.keepList;

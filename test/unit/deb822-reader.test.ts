@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { field, parseParagraphs, readParagraphs, stripClearsign } from '../../src/deb822/reader.js';
+import { field, parseParagraphs, readFieldRows, readParagraphs, stripClearsign } from '../../src/deb822/reader.js';
 import { fileChunks } from '../../src/fs/file-chunks.js';
 
 const TEXT = [
@@ -94,6 +94,10 @@ describe('deb822 index reader', () => {
     expect(stripClearsign('Origin: Debian\n')).toBe('Origin: Debian\n');
   });
 
+  it('refuses a field asked for twice in rows (the row would not say which is which)', async () => {
+    await expect(readFieldRows(chunks(Buffer.from('Package: a\n'), 4), ['Package', 'Version', 'Package'], () => {})).rejects.toThrow('readFieldRows: the fields are not distinct: Package, Version, Package');
+  });
+
   it('picks the same values on its fast path as the line scanner, whatever the text and chunking', async () => {
     const name = fc.constantFrom('Package', 'Version', 'Depends', 'Description', 'X-Other', 'Package-Type');
     const value = fc.stringMatching(/^[a-z0-9 .:~+é-]{0,12}$/);
@@ -117,6 +121,13 @@ describe('deb822 index reader', () => {
           .filter((p) => p.size > 0);
         expect(await collect(readParagraphs(chunks(Buffer.from(text), size), { fields }))).toEqual(expected);
         expect(parseParagraphs(text, { fields })).toEqual(expected);
+        // and as byte ranges (what diff reads)
+        const wanted = [...fields];
+        const rows: Map<string, string>[] = [];
+        await readFieldRows(chunks(Buffer.from(text), size), wanted, (r) => {
+          rows.push(new Map(wanted.flatMap((k, i) => (r.start[i]! >= 0 ? [[k, r.buf[i]!.toString('utf8', r.start[i], r.end[i])] as [string, string]] : []))));
+        });
+        expect(rows).toEqual(expected);
       }),
       { numRuns: 300 },
     );
