@@ -36,7 +36,8 @@ export function readIndexText(job: ReadJob): IndexReader {
   const d = decompressor(job.ext, job.url);
   let dead = false;
   d.input.on('error', () => (dead = true));
-  const result = versionsOf(atMost(d.output, job.plainSize, job.url), job.wanted).then(
+  // only gunzip's output buffers are known to be ours alone (plain text is the socket's, xz's the pipe's)
+  const result = versionsOf(atMost(d.output, job.plainSize, job.url, job.ext === '.gz'), job.wanted).then(
     (v) => ({ v }),
     (e: unknown) => {
       dead = true;
@@ -69,18 +70,18 @@ function drained(w: Writable): Promise<void> {
 }
 
 /**
- * The stream's bytes, failing past `limit`: a decompression bomb is not read to its end. Each
- * chunk the decompressor will not write to again is freed as soon as the reader is done with it
+ * The stream's bytes, failing past `limit`: a decompression bomb is not read to its end. With
+ * `free`, each chunk the decompressor will not write to again is freed as soon as the reader is done with it
  * (the reader copies what it carries over): left to the GC, 100 MB of inflated text piles up
  * as 30-40 MB of dead buffers and a mark-compact every 40 ms.
  */
-async function* atMost(s: AsyncIterable<Uint8Array>, limit: number, url: string): AsyncGenerator<Uint8Array> {
+async function* atMost(s: AsyncIterable<Uint8Array>, limit: number, url: string, free: boolean): AsyncGenerator<Uint8Array> {
   let n = 0;
   for await (const chunk of s) {
     n += chunk.byteLength;
     if (n > limit) throw new ReproSourcesError('INTEGRITY', url, `it inflates to more than the ${limit} bytes its Release gives`);
     yield chunk;
-    freeSpent(chunk);
+    if (free) freeSpent(chunk);
   }
 }
 

@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { readIndexText } from '../../src/update/index-read.js';
 import { diffVersions, mergeVersions, versionsOf } from '../../src/update/packages-diff.js';
 
 const para = (Package: string, Version: string, Architecture = 'amd64'): string =>
@@ -69,5 +72,26 @@ describe('packages diff', () => {
     expect(d.removed).toEqual([{ package: 'lib0', architecture: 'amd64', version: '0' }]);
     expect(d.added).toEqual([{ package: `lib${n}`, architecture: 'amd64', version: `${n}` }]);
     expect(d.changed.map((c) => `${c.package} ${c.from} ${c.to}`)).toEqual(['lib1 1 1+b1', 'lib1001 1001 1001+b1', 'lib2001 2001 2001+b1', 'lib3001 3001 3001+b1', 'lib4001 4001 4001+b1']);
+  });
+});
+
+describe('an index read as it arrives, whatever its compression', () => {
+  const text = index(...Array.from({ length: 3000 }, (_, i) => para(`p${i}`, `1.${i}-1`)));
+  const want = Array.from({ length: 3000 }, (_, i) => ({ package: `p${i}`, architecture: 'amd64', version: `1.${i}-1` }));
+  const feed = async (ext: string, bytes: Buffer, plainSize = 1 << 30): Promise<unknown> => {
+    const r = readIndexText({ url: `http://mirror.invalid/Packages${ext}`, ext, plainSize });
+    for (let i = 0; i < bytes.length; i += 65536) await r.write(bytes.subarray(i, i + 65536));
+    r.end();
+    const res = await r.result;
+    return 'v' in res ? res.v.list() : (res.e as Error).message;
+  };
+
+  it.each([
+    ['', () => Buffer.from(text)],
+    ['.gz', () => gzipSync(text)],
+    ['.xz', () => execFileSync('xz', ['-c'], { input: text })],
+  ])('%s', async (ext, bytes) => {
+    expect(await feed(ext, bytes())).toEqual(want);
+    expect(await feed(ext, bytes(), 1000)).toBe(`it inflates to more than the 1000 bytes its Release gives`);
   });
 });
