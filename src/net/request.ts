@@ -145,4 +145,3 @@ export function headerOf(h: Record<string, string | string[] | undefined>, name:
   return Array.isArray(v) ? v[0] : v;
 }
 
-export { describe };

@@ -10,8 +10,8 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { IntegrityError, ReproSourcesError } from '../errors.js';
-import { describe, fetchWithRetry, type FetchOptions } from '../net/request.js';
+import { IntegrityError, ReproSourcesError, describe } from '../errors.js';
+import { fetchWithRetry, type FetchOptions } from '../net/request.js';
 import { withRetries } from '../net/retry.js';
 import { parseRelease } from '../probe/release.js';
 import type { SnapshotTarget } from '../sources/target.js';

@@ -40,7 +40,7 @@ export class ByteKeys {
     return this.arena.toString('utf8', s, s + this.keyLen[i]!);
   }
 
-  /** Whether entry i of this and entry j of other hold the same bytes at the given spans. */
+  /** Whether a[as, as + len) and b[bs, bs + len) hold the same bytes. */
   protected static sameBytes(a: Buffer, as: number, b: Buffer, bs: number, len: number): boolean {
     for (let k = 0; k < len; k++) if (a[as + k] !== b[bs + k]) return false;
     return true;
