@@ -1,10 +1,12 @@
 /**
- * The undici dispatcher every request goes through: keep-alive connections with separate
- * connect/headers/body timeouts, and the proxies the environment names (proxy-env.ts). http
- * targets reach an http proxy in absolute form, https targets through CONNECT; hosts no_proxy
- * covers go direct. Without proxy variables it is a plain Agent.
+ * What a command's requests go through: origins are spoken to over ./http1.ts (fixed read
+ * buffers, no WebAssembly parser, no undici to load: 15 MB and 20-30 ms of every network
+ * command's start); a request a proxy carries (http_proxy, https_proxy, no_proxy) goes through
+ * undici and that proxy instead (./undici-agent.ts), loaded on first use, and so does one to a
+ * server that speaks only HTTP/2.
  */
-import { Agent, DispatcherBase, ProxyAgent, type Dispatcher } from './undici.js';
+import type { Dispatcher } from 'undici';
+import { Http1Client } from './http1.js';
 import { proxyFor, readProxyEnv, type ProxyEnv } from './proxy-env.js';
 
 export interface AgentOptions {
@@ -20,74 +22,62 @@ export interface AgentOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
-export function createAgent(o: AgentOptions = {}): Dispatcher {
-  const settings = {
-    connect: { timeout: o.connectTimeoutMs ?? 10_000 },
-    headersTimeout: o.headersTimeoutMs ?? 30_000,
-    bodyTimeout: o.bodyTimeoutMs ?? 60_000,
-    connections: o.connections ?? 8,
-    keepAliveTimeout: 10_000,
-  };
-  const proxies = readProxyEnv(o.env ?? process.env);
-  const direct = new Agent(settings);
-  if (!proxies.http && !proxies.https) return direct;
-  return new ProxyRouter(direct, proxies, settings);
+export class HttpAgent {
+  readonly http1: Http1Client;
+  private readonly options: AgentOptions;
+  private readonly proxies: ProxyEnv;
+  private dispatcher: Promise<Dispatcher> | undefined;
+  private readonly http2Only = new Set<string>();
+
+  constructor(o: AgentOptions = {}) {
+    this.options = o;
+    this.proxies = readProxyEnv(o.env ?? process.env);
+    this.http1 = new Http1Client({
+      connectTimeout: o.connectTimeoutMs ?? 10_000,
+      headersTimeout: o.headersTimeoutMs ?? 30_000,
+      bodyTimeout: o.bodyTimeoutMs ?? 60_000,
+      connections: o.connections ?? 8,
+      // a 1 MiB read is copied whole into a stream and held by a decompressor while inflated:
+      // two index reads peaked 7 MiB higher than with 256 KiB, no faster
+      readBuffer: 256 << 10,
+    });
+  }
+
+  /** The undici dispatcher for a URL that a proxy carries, or whose server speaks only HTTP/2; undefined when it goes over http1. */
+  proxied(url: URL): Promise<Dispatcher> | undefined {
+    if (proxyFor(url, this.proxies) === undefined && !this.http2Only.has(url.origin)) return undefined;
+    return this.undici();
+  }
+
+  /**
+   * After a direct request failed with e: whether its origin turned out to speak only HTTP/2
+   * (its TLS handshake refused HTTP/1.1), from now on asked through undici's HTTP/2 client.
+   */
+  refusedHttp1(url: URL, e: unknown): boolean {
+    // OpenSSL's alert 120, no_application_protocol (RFC 7301), is how such a server says it
+    if (!/\bno application protocol\b|alert number 120\b/.test(String((e as Error | undefined)?.message))) return false;
+    this.http2Only.add(url.origin);
+    return true;
+  }
+
+  private undici(): Promise<Dispatcher> {
+    this.dispatcher ??= import('./undici-agent.js').then(({ createUndiciAgent }) => createUndiciAgent(this.options));
+    return this.dispatcher;
+  }
+
+  /** Ends every connection once the requests under way are done with. */
+  async close(): Promise<void> {
+    this.http1.close();
+    if (this.dispatcher) await (await this.dispatcher).close();
+  }
+
+  /** Ends every connection now. */
+  async destroy(): Promise<void> {
+    this.http1.close();
+    if (this.dispatcher) await (await this.dispatcher).destroy();
+  }
 }
 
-type Settings = ConstructorParameters<typeof Agent>[0] & { connect: { timeout: number } };
-
-/** Sends each request direct or through the proxy the environment gives for its origin. */
-class ProxyRouter extends DispatcherBase {
-  private readonly viaProxy = new Map<string, ProxyAgent>();
-  private readonly direct: Dispatcher;
-  private readonly proxies: ProxyEnv;
-  private readonly settings: Settings;
-
-  constructor(direct: Dispatcher, proxies: ProxyEnv, settings: Settings) {
-    super();
-    this.direct = direct;
-    this.proxies = proxies;
-    this.settings = settings;
-  }
-
-  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const origin = new URL(String(options.origin));
-    const proxy = proxyFor(origin, this.proxies);
-    return (proxy ? this.through(proxy) : this.direct).dispatch(options, handler);
-  }
-
-  private through(proxy: URL): ProxyAgent {
-    let a = this.viaProxy.get(proxy.href);
-    if (!a) {
-      a = new ProxyAgent({
-        ...this.settings,
-        uri: proxy.href,
-        connectTimeout: this.settings.connect.timeout,
-        // plain http goes to the proxy in absolute form, as curl and apt send it; https is tunnelled
-        proxyTunnel: false,
-      });
-      this.viaProxy.set(proxy.href, a);
-    }
-    return a;
-  }
-
-  override close(): Promise<void>;
-  override close(callback: () => void): void;
-  override close(callback?: () => void): Promise<void> | void {
-    const p = Promise.all([this.direct.close(), ...[...this.viaProxy.values()].map((a) => a.close())]).then(() => {});
-    if (callback) void p.then(callback, callback);
-    else return p;
-  }
-
-  override destroy(): Promise<void>;
-  override destroy(err: Error | null): Promise<void>;
-  override destroy(callback: () => void): void;
-  override destroy(err: Error | null, callback: () => void): void;
-  override destroy(a?: Error | null | (() => void), b?: () => void): Promise<void> | void {
-    const err = typeof a === 'function' ? null : (a ?? null);
-    const callback = typeof a === 'function' ? a : b;
-    const p = Promise.all([this.direct.destroy(err), ...[...this.viaProxy.values()].map((x) => x.destroy(err))]).then(() => {});
-    if (callback) void p.then(callback, callback);
-    else return p;
-  }
+export function createAgent(o: AgentOptions = {}): HttpAgent {
+  return new HttpAgent(o);
 }

@@ -4,8 +4,9 @@
  * no stream, no copy into a WebAssembly parser. For 200 MB of blobs on loopback that was half of
  * undici's time (docs/BENCHMARKS.md). A request body is a local file, sent from a few reused
  * buffers: a Buffer per block made uploads spend a fifth of their CPU in the garbage collector.
- * Only what a registry needs: Content-Length, chunked and close-delimited bodies, keep-alive, TLS;
- * no pipelining, no proxy, no compression.
+ * What registries and snapshot servers need: Content-Length, chunked and close-delimited bodies,
+ * keep-alive, TLS, a cap on connections per origin, an abort signal; no pipelining, no proxy
+ * (./agent.ts sends those through undici), no compression.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
@@ -21,6 +22,10 @@ export interface Http1Options {
   bodyTimeout?: number;
   /** Certificates to trust instead of Node's (tests; a registry with its own CA). */
   ca?: string | Buffer | undefined;
+  /** Connections per origin at once; a request beyond them waits for one. @default Infinity */
+  connections?: number;
+  /** Bytes per socket read (two such buffers per connection): big for blobs, smaller where bodies are decompressed and read as they come. @default 1 MiB */
+  readBuffer?: number;
 }
 
 export type Headers = Record<string, string | string[]>;
@@ -29,7 +34,6 @@ export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type Body = Buffer | { path: string; size: number };
 type Settings = Required<Omit<Http1Options, 'ca'>> & Pick<Http1Options, 'ca'>;
 
-const READ_BUFFER = 1 << 20;
 const MAX_HEAD = 64 << 10;
 
 /** Codes the retry policy knows as a broken connection. */
@@ -55,7 +59,7 @@ class Connection {
   constructor(url: URL, o: Settings) {
     // Two read buffers: reads go into one until a caller holds a view of it (keep), then into
     // the other, so the view stays intact while the socket goes on.
-    const buffers = [Buffer.allocUnsafe(READ_BUFFER), Buffer.allocUnsafe(READ_BUFFER)] as const;
+    const buffers = [Buffer.allocUnsafe(o.readBuffer), Buffer.allocUnsafe(o.readBuffer)] as const;
     let current = 0;
     this.keep = () => {
       current ^= 1;
@@ -138,10 +142,15 @@ export class Http1Response {
     return this.start(sink);
   }
 
-  async arrayBuffer(): Promise<ArrayBuffer> {
+  /** The whole body (small documents). */
+  async bytes(): Promise<Buffer> {
     const parts: Buffer[] = [];
     await this.read((c) => parts.push(Buffer.from(c)));
-    const all = Buffer.concat(parts);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const all = await this.bytes();
     return all.buffer.slice(all.byteOffset, all.byteOffset + all.length) as ArrayBuffer;
   }
 
@@ -183,28 +192,67 @@ export class Http1Client {
   private readonly o: Settings;
   private readonly idle = new Map<string, Connection[]>();
   private readonly open = new Set<Connection>();
+  /** Per origin: exchanges under way, and the requests waiting for one of them to end. */
+  private readonly slots = new Map<string, { busy: number; waiting: (() => void)[] }>();
 
   constructor(o: Http1Options = {}) {
-    this.o = { connectTimeout: 15_000, headersTimeout: 60_000, bodyTimeout: 120_000, ...o };
+    this.o = { connectTimeout: 15_000, headersTimeout: 60_000, bodyTimeout: 120_000, connections: Infinity, readBuffer: 1 << 20, ...o };
   }
 
-  /** Resolves when the response head has arrived (a body may still be going out). */
-  async request(url: string | URL, headers: Record<string, string> = {}, method: Method = 'GET', body?: Body): Promise<Http1Response> {
+  /**
+   * Resolves when the response head has arrived (a body may still be going out). An abort of
+   * `signal` ends the exchange, its body included, with the signal's reason.
+   */
+  async request(url: string | URL, headers: Record<string, string> = {}, method: Method = 'GET', body?: Body, signal?: AbortSignal): Promise<Http1Response> {
     const u = typeof url === 'string' ? new URL(url) : url;
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`not an http(s) URL: ${u.protocol}`);
     for (const [k, v] of Object.entries(headers)) if (/[\r\n]/.test(k + v)) throw new Error(`header ${k} holds a line break`);
-    for (;;) {
-      const reused = this.take(u.origin);
+    const free = await this.slot(u.origin, signal);
+    for (let stale = false; ; stale = true) {
+      // after a kept-alive connection turned out dead, a new one: the other idle ones are as old
+      const reused = stale ? undefined : this.take(u.origin);
       const conn = reused ?? this.connect(u);
       try {
-        return await this.exchange(conn, u, headers, method, body);
+        if (signal?.aborted) throw abortReason(signal);
+        return await this.exchange(conn, u, headers, method, body, free, signal);
       } catch (e) {
         // a kept-alive socket the server had already closed: the request never reached it. Only a
         // read is sent again here; an upload goes back to the caller, whose retry opens a new session.
-        if (reused && body === undefined && (method === 'GET' || method === 'HEAD') && (e as { beforeResponse?: boolean }).beforeResponse) continue;
+        if (reused && !signal?.aborted && body === undefined && (method === 'GET' || method === 'HEAD') && (e as { beforeResponse?: boolean }).beforeResponse) continue;
+        free();
         throw e;
       }
     }
+  }
+
+  /** Waits for a connection of origin's to be free; the function returned frees it (once). */
+  private async slot(origin: string, signal: AbortSignal | undefined): Promise<() => void> {
+    let s = this.slots.get(origin);
+    if (!s) this.slots.set(origin, (s = { busy: 0, waiting: [] }));
+    const state = s;
+    while (state.busy >= this.o.connections) {
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => {
+          state.waiting.splice(state.waiting.indexOf(wake) >>> 0, 1);
+          reject(abortReason(signal!));
+        };
+        const wake = (): void => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        if (signal?.aborted) return reject(abortReason(signal));
+        state.waiting.push(wake);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    }
+    state.busy++;
+    let freed = false;
+    return () => {
+      if (freed) return;
+      freed = true;
+      state.busy--;
+      state.waiting.shift()?.();
+    };
   }
 
   /** Closes every connection, idle or busy. */
@@ -244,9 +292,16 @@ export class Http1Client {
     this.idle.set(origin, list);
   }
 
-  private exchange(conn: Connection, u: URL, headers: Record<string, string>, method: Method, upload: Body | undefined): Promise<Http1Response> {
+  private exchange(conn: Connection, u: URL, headers: Record<string, string>, method: Method, upload: Body | undefined, free: () => void, signal: AbortSignal | undefined): Promise<Http1Response> {
     const { socket } = conn;
     socket.ref();
+    const onAbort = (): void => void socket.destroy(abortReason(signal!));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    /** The exchange is over: the connection is idle, or gone. */
+    const over = (): void => {
+      signal?.removeEventListener('abort', onAbort);
+      free();
+    };
     const lines = [`${method} ${u.pathname}${u.search} HTTP/1.1`, `host: ${u.host}`];
     // the length is the body's own, whatever the caller's headers say
     for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() !== 'content-length') lines.push(`${k}: ${v}`);
@@ -279,12 +334,14 @@ export class Http1Client {
       const fail = (e: Error): void => {
         if (!resolved) {
           if (!gotAny) Object.assign(e, { beforeResponse: true });
+          signal?.removeEventListener('abort', onAbort);
           rejectHead(e);
           return;
         }
         // a body without Content-Length ends when the server closes
         if (framing.kind === 'close' && (e as { eof?: boolean }).eof && !bodyError) return end();
         bodyError ??= e;
+        over();
         failBody?.(e);
       };
       conn.onFail = fail;
@@ -298,6 +355,7 @@ export class Http1Client {
           socket.destroy();
         }
         framing = { kind: 'none' };
+        over();
         finishBody?.(total);
       };
 
@@ -520,6 +578,12 @@ async function sendFile(socket: Socket, body: { path: string; size: number }): P
     // a buffer the socket still holds comes back through its callback into `free`, too late to matter
     spare.push(...free.splice(0));
   }
+}
+
+/** What an aborted request fails with: the signal's reason when it is an Error, as undici does. */
+function abortReason(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r : Object.assign(new Error('the request was aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
 }
 
 /** Where the head ends: CRLF CRLF, or bare LFs (RFC 9112 2.2 lets a recipient accept a lone LF). */

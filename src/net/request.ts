@@ -1,20 +1,34 @@
 /**
- * The one request function of the project (probe, resolve, diff, bump, serve's upstream): undici
- * through the proxy-aware agent of agent.ts, redirects followed by hand hop by hop (so every hop
- * is recorded, each hop retried on its own, and an https to http downgrade refused), every
- * attempt and wait under the retry policy and the total deadline of retry.ts.
+ * The one request function of the project (probe, resolve, diff, bump, serve's upstream): over
+ * ./http1.ts to origins, or undici where a proxy applies (./agent.ts); redirects followed by
+ * hand hop by hop (so every hop is recorded, each hop retried on its own, and an https to http
+ * downgrade refused), every attempt and wait under the retry policy and the total deadline of
+ * retry.ts.
  */
+import type { Readable } from 'node:stream';
 import { AbortError } from 'p-retry';
-import { request, type Dispatcher } from './undici.js';
-import { createAgent } from './agent.js';
+import type { Dispatcher } from 'undici';
+import { HttpAgent, createAgent } from './agent.js';
+import type { Http1Response } from './http1.js';
 import { ReproSourcesError, describe } from '../errors.js';
 import { Deadline, DeadlineError, RetryableStatusError, defaultSleep, isRetryableStatus, parseRetryAfter, withRetries, type RetryOptions } from './retry.js';
 
-export { defaultSleep, createAgent, RetryableStatusError };
+export { defaultSleep, createAgent, HttpAgent, RetryableStatusError };
 export type { AgentOptions } from './agent.js';
 
+/** What carries requests: an agent of createAgent, or an undici dispatcher of the caller's own. */
+export type Transport = HttpAgent | Dispatcher;
+
+/** A response body to read once, or to drop. */
+export type BodyStream = Readable & {
+  dump(): Promise<unknown>;
+  /** Each chunk is a copy that its reader alone holds, which it may free once done with it. */
+  ownChunks?: boolean;
+};
+
 export interface FetchOptions extends Omit<RetryOptions, 'onRetry'> {
-  dispatcher?: Dispatcher;
+  /** @default an agent shared by every call */
+  dispatcher?: Transport;
   method?: 'GET' | 'HEAD';
   headers?: Record<string, string>;
   /** Follow redirects (up to maxRedirects); when false a 3xx is returned as it is. @default true */
@@ -40,13 +54,13 @@ export interface FetchResult {
   /** With buffer (the default): the body. */
   body?: Buffer;
   /** Without buffer: the body stream, for the caller to consume (the total bound no longer applies to it). */
-  stream?: Dispatcher.ResponseData['body'];
+  stream?: BodyStream;
 }
 
 type Answer = Omit<FetchResult, 'attempts' | 'latencyMs' | 'hops' | 'url'>;
 
-let sharedAgent: Dispatcher | undefined;
-function agent(): Dispatcher {
+let sharedAgent: HttpAgent | undefined;
+function agent(): HttpAgent {
   sharedAgent ??= createAgent();
   return sharedAgent;
 }
@@ -123,9 +137,27 @@ export async function fetchWithRetry(url: string, o: FetchOptions = {}): Promise
 
 /** One request to one URL, no redirect followed. */
 async function fetchOnce(url: string, headers: Record<string, string>, o: FetchOptions, signal: AbortSignal): Promise<Answer> {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch (e) {
+    throw new AbortError(e as Error);
+  }
+  const via = o.dispatcher ?? agent();
+  let dispatcher = via instanceof HttpAgent ? via.proxied(u) : via;
+  if (dispatcher === undefined) {
+    const direct = via as HttpAgent;
+    try {
+      return await fetchDirect(direct.http1, u, headers, o, signal);
+    } catch (e) {
+      if (!direct.refusedHttp1(u, e)) throw e;
+      dispatcher = direct.proxied(u)!;
+    }
+  }
+  const { request } = await import('./undici.js');
   let res: Dispatcher.ResponseData;
   try {
-    res = await request(url, { method: o.method ?? 'GET', dispatcher: o.dispatcher ?? agent(), headers, signal });
+    res = await request(u, { method: o.method ?? 'GET', dispatcher: await dispatcher, headers, signal });
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_INVALID_URL' || e instanceof TypeError) throw new AbortError(e as Error);
     throw e;
@@ -133,6 +165,24 @@ async function fetchOnce(url: string, headers: Record<string, string>, o: FetchO
   if (o.buffer === false) return { status: res.statusCode, headers: res.headers, stream: res.body };
   const body = o.method === 'HEAD' ? Buffer.alloc(0) : Buffer.from(await res.body.arrayBuffer());
   return { status: res.statusCode, headers: res.headers, body };
+}
+
+/** fetchOnce to an origin itself, over net/http1.ts. */
+async function fetchDirect(client: HttpAgent['http1'], u: URL, headers: Record<string, string>, o: FetchOptions, signal: AbortSignal): Promise<Answer> {
+  let res: Http1Response;
+  try {
+    res = await client.request(u, headers, o.method ?? 'GET', undefined, signal);
+  } catch (e) {
+    if (/^not an http\(s\) URL|holds a line break/.test((e as Error).message)) throw new AbortError(e as Error);
+    throw e;
+  }
+  if (o.buffer === false) {
+    const stream = res.stream();
+    // dropping a body closes its connection: reading the rest to keep it alive is not worth a stall
+    return { status: res.statusCode, headers: res.headers, stream: Object.assign(stream, { dump: async () => void stream.destroy(), ownChunks: true }) };
+  }
+  if (o.method === 'HEAD') await res.dump();
+  return { status: res.statusCode, headers: res.headers, body: o.method === 'HEAD' ? Buffer.alloc(0) : await res.bytes() };
 }
 
 function withoutCredentials(h: Record<string, string>): Record<string, string> {

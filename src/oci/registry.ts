@@ -75,8 +75,8 @@ export class RegistryStore implements BlobStore {
   }
 
   private loadUndici(): NonNullable<RegistryStore['undici']> {
-    this.undici ??= Promise.all([import('../net/undici.js'), import('../net/agent.js')]).then(([{ request }, { createAgent }]) => ({
-      dispatcher: createAgent({ connectTimeoutMs: TIMEOUTS.connectTimeout, headersTimeoutMs: TIMEOUTS.headersTimeout, bodyTimeoutMs: TIMEOUTS.bodyTimeout, connections: 8, env: this.env }),
+    this.undici ??= Promise.all([import('../net/undici.js'), import('../net/undici-agent.js')]).then(([{ request }, { createUndiciAgent }]) => ({
+      dispatcher: createUndiciAgent({ connectTimeoutMs: TIMEOUTS.connectTimeout, headersTimeoutMs: TIMEOUTS.headersTimeout, bodyTimeoutMs: TIMEOUTS.bodyTimeout, connections: 8, env: this.env }),
       request,
     }));
     return this.undici;

@@ -6,11 +6,10 @@
  * first base that answers well for all of its entries.
  */
 import pLimit from 'p-limit';
-import type { Dispatcher } from 'undici';
 import { ReproSourcesError } from '../errors.js';
 import { fromSnapshotId } from '../snapshot/id.js';
 import type { SnapshotTarget } from '../sources/target.js';
-import { fetchWithRetry, type FetchOptions } from '../net/request.js';
+import { fetchWithRetry, type FetchOptions, type Transport } from '../net/request.js';
 import { checkRelease, parseRelease } from './release.js';
 import { resolveSnapshot, type ResolvedSnapshot } from './resolve.js';
 
@@ -27,7 +26,7 @@ export interface ProbeOptions {
   maxWaitMs?: number;
   /** Bound on one request including its retries. @default 120000 */
   requestTimeoutMs?: number;
-  dispatcher?: Dispatcher;
+  dispatcher?: Transport;
   /** Cancels every request and wait; probe then rejects with an ABORTED error. */
   signal?: AbortSignal;
   sleep?: FetchOptions['sleep'];

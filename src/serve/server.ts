@@ -14,7 +14,7 @@ import { rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
+import type { Transport } from '../net/request.js';
 import { processTempDir } from '../fs/process-temp.js';
 import type { BlobStore } from '../oci/store.js';
 import { ARCHIVES, archiveInfo } from '../snapshot/archives.js';
@@ -49,7 +49,7 @@ export interface ServeOptions {
   drainMs?: number;
   retries?: number;
   maxWaitMs?: number;
-  dispatcher?: Dispatcher;
+  dispatcher?: Transport;
   log?: (line: string) => void;
 }
 

@@ -4,13 +4,12 @@
  * final status with the body as a stream for the caller to consume or drop.
  */
 import type { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
-import { createAgent, fetchWithRetry, headerOf } from '../net/request.js';
+import { createAgent, fetchWithRetry, headerOf, type Transport } from '../net/request.js';
 
 export interface UpstreamOptions {
   retries?: number;
   maxWaitMs?: number;
-  dispatcher?: Dispatcher;
+  dispatcher?: Transport;
 }
 
 export interface UpstreamAnswer {
@@ -35,7 +34,7 @@ export function createUpstream(o: UpstreamOptions = {}): Upstream {
     async get(url, g = {}) {
       const r = await fetchWithRetry(url, { dispatcher, retries: o.retries ?? 4, maxWaitMs: o.maxWaitMs ?? 30_000, buffer: false, followRedirects: g.followRedirects ?? true });
       const length = headerOf(r.headers, 'content-length');
-      const body = r.stream as unknown as Readable;
+      const body = r.stream!;
       return {
         status: r.status,
         length: length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined,
@@ -47,7 +46,7 @@ export function createUpstream(o: UpstreamOptions = {}): Upstream {
       };
     },
     async close() {
-      if (!o.dispatcher) await (dispatcher as Dispatcher).destroy();
+      if (!o.dispatcher) await dispatcher.destroy();
     },
   };
 }

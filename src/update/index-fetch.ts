@@ -79,7 +79,7 @@ async function readIndex(url: string, want: { sha256: string; size: number }, ex
             if (size > want.size) throw new IntegrityError(url, `sha256:${want.sha256} (${want.size} bytes, from the Release)`, `more than ${want.size} bytes: a corrupt index`);
             hash.update(chunk);
             // a reader that gave up is fed no more: the body is still hashed to its end
-            if (!reader.dead) await reader.write(chunk);
+            if (!reader.dead) await reader.write(chunk, res.stream.ownChunks === true);
           }
         } catch (e) {
           reader.abort();

@@ -22,8 +22,11 @@ export type ReadResult = { v: VersionTable } | { e: unknown };
 
 /** One index being read. */
 export interface IndexReader {
-  /** Resolves when the reader takes more (undefined: at once). */
-  write(chunk: Buffer): Promise<void> | undefined;
+  /**
+   * Resolves when the reader takes more (undefined: at once). With `free`, the chunk is the
+   * caller's alone, and its memory is freed once decompressed.
+   */
+  write(chunk: Buffer, free?: boolean): Promise<void> | undefined;
   end(): void;
   /** Stops reading: result then settles with an error nobody reports. */
   abort(): void;
@@ -45,8 +48,10 @@ export function readIndexText(job: ReadJob): IndexReader {
     },
   );
   return {
-    write(chunk) {
-      if (dead || d.input.destroyed || d.input.write(chunk) || d.input.destroyed) return undefined;
+    write(chunk, free) {
+      // plain text goes on to the reader as it is: only a decompressor is done with its input
+      const done = free === true && job.ext !== '' ? () => freeSpent(chunk) : undefined;
+      if (dead || d.input.destroyed || d.input.write(chunk, done) || d.input.destroyed) return undefined;
       return drained(d.input);
     },
     end: () => d.input.end(),

@@ -197,6 +197,42 @@ describe('Http1Client', () => {
     c.close();
   });
 
+  it('holds requests beyond `connections` per origin until one is done, and frees the place of one that failed', async () => {
+    script = (q) => (q.path === '/fail' ? 'close' : { pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n', 'h', 'i'] });
+    const c = new Http1Client({ connections: 2 });
+    const bodies = await Promise.all(['/1', '/2', '/3', '/4', '/5'].map(async (p) => (await readAll(c, p)).body.toString()));
+    expect(bodies).toEqual(['hi', 'hi', 'hi', 'hi', 'hi']);
+    expect(connections).toBe(2);
+    c.close();
+    const one = new Http1Client({ connections: 1 });
+    const failed = one.request(`${base}/fail`).then(() => 'answered', (e: Error) => e.message);
+    const next = readAll(one, '/after');
+    expect(await failed).toBe('the server closed the connection');
+    expect((await next).body.toString()).toBe('hi');
+    one.close();
+  });
+
+  it("an abort ends a request waiting for its head, one waiting for a connection, and a body being read, with the signal's reason", async () => {
+    script = (q) => (q.path === '/silent' ? 'silent' : q.path === '/part' ? { pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'] } : { pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi'] });
+    const c = new Http1Client({ connections: 1 });
+    const stop = new AbortController();
+    const reason = new Error('stop');
+    const outcome = (p: Promise<unknown>): Promise<unknown> => p.then(() => 'answered', (e: unknown) => e);
+    const waitingHead = outcome(c.request(`${base}/silent`, {}, 'GET', undefined, stop.signal));
+    const waitingPlace = outcome(c.request(`${base}/1`, {}, 'GET', undefined, stop.signal));
+    await pause(50);
+    stop.abort(reason);
+    expect([await waitingHead, await waitingPlace]).toEqual([reason, reason]);
+    // neither keeps its place: the next request goes through
+    expect((await readAll(c, '/2')).body.toString()).toBe('hi');
+    const again = new AbortController();
+    const r = await c.request(`${base}/part`, {}, 'GET', undefined, again.signal);
+    const reading = outcome(r.read(() => again.abort(reason)));
+    expect(await reading).toBe(reason);
+    expect(await outcome(c.request(`${base}/3`, {}, 'GET', undefined, again.signal))).toBe(reason);
+    c.close();
+  });
+
   it('does not reuse a connection after Connection: close or after HEAD with a length', async () => {
     script = (q) => (q.method === 'HEAD' ? { pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n'] } : { pieces: ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi'] });
     const c = new Http1Client();

@@ -45,4 +45,31 @@ describe('the package', () => {
       expect({ file: f, io: imports.filter((i) => /^(node:(fs|net|http|https|child_process|dns|tls)|undici|fs|http)/.test(i!)) }).toEqual({ file: f, io: [] });
     }
   });
+
+  // undici costs 15 MB and 20-30 ms of a start: only a proxy (or a server that speaks nothing but
+  // HTTP/2) may load it, by a dynamic import in net/agent.ts
+  it('keeps undici out of what the network commands load statically', () => {
+    const staticImports = (file: string): string[] => {
+      const text = readFileSync(join(PROJECT_ROOT, 'src', file), 'utf8');
+      // `import type` is erased; `import { type X, y }` is not
+      return [...text.matchAll(/^import (?!type )[^'"]*?from ['"]([^'"]+)['"]|^import ['"]([^'"]+)['"]/gm)].map((m) => (m[1] ?? m[2])!);
+    };
+    const reach = (entry: string): Set<string> => {
+      const seen = new Set<string>();
+      const walk = (file: string): void => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        for (const i of staticImports(file)) {
+          if (i.startsWith('.')) walk(join(file, '..', i).replace(/\.js$/, '.ts'));
+          else seen.add(i);
+        }
+      };
+      walk(entry);
+      return seen;
+    };
+    for (const entry of ['update/diff.ts', 'update/bump.ts', 'probe/probe-files.ts', 'probe/resolve.ts', 'serve/server.ts', 'lock/lock.ts']) {
+      const loaded = [...reach(entry)];
+      expect({ entry, undici: loaded.filter((m) => /undici/.test(m)) }).toEqual({ entry, undici: [] });
+    }
+  });
 });
