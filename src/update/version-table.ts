@@ -17,7 +17,7 @@ export class ByteKeys {
   protected used = 0;
   protected keyStart = new Int32Array(1024);
   protected keyLen = new Int32Array(1024);
-  private hashes = new Int32Array(1024);
+  protected hashes = new Int32Array(1024);
   /** entry + 1, 0 where free; a power of two, at most half full */
   private slots = new Int32Array(2048);
   size = 0;
@@ -53,7 +53,8 @@ export class ByteKeys {
     this.arena = grown;
   }
 
-  private lookup(b: Uint8Array, s: number, e: number, h: number): number {
+  /** The entry whose key is b[s, e) with hash h, or -1. */
+  protected lookup(b: Uint8Array, s: number, e: number, h: number): number {
     const mask = this.slots.length - 1;
     const len = e - s;
     for (let at = h & mask; ; at = (at + 1) & mask) {
@@ -168,7 +169,8 @@ export class VersionTable extends ByteKeys {
   compare(after: VersionTable, onEntry: (j: number, here: number, sameVersion: boolean) => void): void {
     for (let j = 0; j < after.size; j++) {
       const ks = after.keyStart[j]!;
-      const i = this.find(after.arena, ks, ks + after.keyLen[j]!);
+      // both tables hash keys alike: the hash `after` stored is this key's here too
+      const i = this.lookup(after.arena, ks, ks + after.keyLen[j]!, after.hashes[j]!);
       const same = i >= 0 && this.verLen[i] === after.verLen[j] && ByteKeys.sameBytes(this.arena, this.verStart[i]!, after.arena, after.verStart[j]!, after.verLen[j]!);
       onEntry(j, i, same);
     }
