@@ -178,11 +178,27 @@ async function fetchDirect(client: HttpAgent['http1'], u: URL, headers: Record<s
   }
   if (o.buffer === false) {
     const stream = res.stream();
-    // dropping a body closes its connection: reading the rest to keep it alive is not worth a stall
-    return { status: res.statusCode, headers: res.headers, stream: Object.assign(stream, { dump: async () => void stream.destroy(), ownChunks: true }) };
+    return { status: res.statusCode, headers: res.headers, stream: Object.assign(stream, { dump: () => drop(stream), ownChunks: true }) };
   }
   if (o.method === 'HEAD') await res.dump();
   return { status: res.statusCode, headers: res.headers, body: o.method === 'HEAD' ? Buffer.alloc(0) : await res.bytes() };
+}
+
+/** Bytes of a dropped body read to keep its connection (a redirect's or an error's page); past them the connection is closed. */
+const DROP_READ = 128 << 10;
+
+/** Reads a dropped body to its end if it is short, so its connection can carry the next request. */
+function drop(stream: Readable): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (stream.destroyed || stream.readableEnded) return resolve();
+    let n = 0;
+    stream.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n > DROP_READ) stream.destroy();
+    });
+    stream.once('end', resolve).once('close', resolve).once('error', () => resolve());
+    stream.resume();
+  });
 }
 
 function withoutCredentials(h: Record<string, string>): Record<string, string> {

@@ -1,4 +1,5 @@
 /** fetchWithRetry and probe() against the fault-injecting snapshot server: attempts, waits, verdicts. */
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, fetchWithRetry } from '../../src/net/request.js';
@@ -139,6 +140,43 @@ describe('probe', () => {
 });
 
 describe('fetchWithRetry, more faults', () => {
+  it("a redirect's body that comes after its head is read, so the next hop takes the same connection; one over 128 KiB closes it", async () => {
+    let connections = 0;
+    const tcp = createTcpServer((socket: Socket) => {
+      connections++;
+      socket.on('error', () => {});
+      let buf = '';
+      socket.on('data', (d: Buffer) => {
+        buf += d.toString('latin1');
+        for (let end; (end = buf.indexOf('\r\n\r\n')) >= 0; buf = buf.slice(end + 4)) {
+          const path = buf.slice(0, end).split(' ')[1]!;
+          if (path === '/final') socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+          else {
+            const size = path === '/big' ? 1 << 20 : 300;
+            // the head first, the page a moment later, as a server that flushes its head does
+            socket.write(`HTTP/1.1 302 Found\r\nLocation: /final\r\nContent-Length: ${size}\r\n\r\n`);
+            setTimeout(() => socket.write(Buffer.alloc(size, 'x')), 30);
+          }
+        }
+      });
+    });
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(tcp.address() as AddressInfo).port}`;
+    const dispatcher = createAgent();
+    try {
+      const get = async (path: string): Promise<string> => text((await fetchWithRetry(`${origin}${path}`, { ...fixed, dispatcher, buffer: false })).stream!);
+      expect([await get('/small'), connections]).toEqual(['ok', 1]);
+      expect([await get('/big'), connections]).toEqual(['ok', 2]);
+      // a body read to its end drops at once
+      const read = await fetchWithRetry(`${origin}/final`, { ...fixed, dispatcher, buffer: false });
+      expect(await text(read.stream!)).toBe('ok');
+      await read.stream!.dump();
+    } finally {
+      await dispatcher.close();
+      tcp.close();
+    }
+  });
+
   const url = () => `${server.url}/archive/debian/${D1}/dists/bookworm/InRelease`;
 
   it('retries a body that stalls, within the body timeout', async () => {
