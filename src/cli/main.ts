@@ -9,16 +9,19 @@ import { commandsFor } from './commands/index.js';
 import { VERSION } from '../version.js';
 
 /**
- * For the CLI's own process only (not for library users). For commands that talk HTTP:
- * WebAssembly compiled by the baseline compiler only. undici parses HTTP with a WebAssembly build
- * of llhttp, which V8 recompiles with its optimizing compiler in the background, and a process
- * waits for that at exit: 150-200 ms on every such command, for no measurable gain in parsing
- * speed. (EPIPE on stdout and stderr is handled where they are written: processIo.)
+ * For the CLI's own process only (not for library users). For commands that talk HTTP through a
+ * proxy: WebAssembly compiled by the baseline compiler only. undici, which carries what a proxy
+ * carries, parses HTTP with a WebAssembly build of llhttp, which V8 recompiles with its
+ * optimizing compiler in the background, and a process waits for that at exit: 150-200 ms on
+ * every such command, for no measurable gain in parsing speed. Without a proxy variable undici
+ * is not loaded (but for a server that speaks only HTTP/2), and neither is node:v8.
+ * (EPIPE on stdout and stderr is handled where they are written: processIo.)
  */
-export async function tuneProcess(argv: readonly string[]): Promise<void> {
+export async function tuneProcess(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): Promise<void> {
   const command = argv.find((a) => !a.startsWith('-'));
   const offline = command === 'snapshot' || command === 'generate' || command === 'restore' || (command === 'rewrite' && !argv.some((a) => a === '--probe' || a === '--resolve'));
-  if (offline) return;
+  const proxied = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY'].some((k) => (env[k] ?? '') !== '');
+  if (offline || !proxied) return;
   const { setFlagsFromString } = await import('node:v8');
   setFlagsFromString('--liftoff-only');
 }

@@ -72,16 +72,20 @@ export async function diffSnapshots(o: DiffOptions): Promise<DiffReport> {
     const targetsAt = (id: string): SnapshotTarget[] => planRewrites(o.files, { id, ...(o.snapshotBase ? { snapshotBase: o.snapshotBase } : {}) }).flatMap((r) => r.result.targets);
     const fromTargets = targetsAt(timeToId(o.from, '--from'));
     if (fromTargets.length === 0) throw new UsageError('sources', 'no Debian or Ubuntu entries to compare');
-    // per archive, the exact ids at both ends (debian and debian-security import on their own schedules)
-    const ids = new Map<string, { from: string; to: string }>();
-    for (const t of fromTargets) {
-      if (ids.has(t.archive)) continue;
-      const from = (await resolveSnapshot({ ...fetchOpts, base: t.base, archive: t.archive, id: t.id })).id;
-      const to = o.to === 'latest'
-        ? (await latestSnapshot({ ...fetchOpts, base: t.base, archive: t.archive, ...(o.now ? { now: o.now } : {}) })).id
-        : (await resolveSnapshot({ ...fetchOpts, base: t.base, archive: t.archive, id: timeToId(o.to, '--to') })).id;
-      ids.set(t.archive, { from, to });
-    }
+    // per archive, the exact ids at both ends (debian and debian-security import on their own
+    // schedules), all asked at once: against a distant server each is a round trip
+    const toId = o.to === 'latest' ? undefined : timeToId(o.to, '--to');
+    const firstOfEach = [...new Map(fromTargets.map((t) => [t.archive, t])).values()];
+    const ends = await Promise.all(
+      firstOfEach.map(async (t) => {
+        const [from, to] = await Promise.all([
+          resolveSnapshot({ ...fetchOpts, base: t.base, archive: t.archive, id: t.id }),
+          toId === undefined ? latestSnapshot({ ...fetchOpts, base: t.base, archive: t.archive, ...(o.now ? { now: o.now } : {}) }) : resolveSnapshot({ ...fetchOpts, base: t.base, archive: t.archive, id: toId }),
+        ]);
+        return [t.archive, { from: from.id, to: to.id }] as const;
+      }),
+    );
+    const ids = new Map<string, { from: string; to: string }>(ends);
     const limit = pLimit(o.concurrency ?? 4);
     const arch = o.architecture ?? 'amd64';
     // per archive, the versions of every index at each end; suites of one archive (bookworm,

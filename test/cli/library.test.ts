@@ -72,12 +72,15 @@ describe('startup stays light', () => {
     expect({ printed, loaded: JSON.parse(readFileSync(out, 'utf8')) }).toEqual({ printed: '20231114T221320Z\n', loaded: [] });
   });
 
-  it('a command that talks HTTP gets its V8 tuning (WebAssembly on the baseline compiler only)', () => {
+  it('a command that talks HTTP through a proxy gets its V8 tuning (WebAssembly on the baseline compiler only); without a proxy, node:v8 stays unloaded', () => {
     const script = `
       const { tuneProcess } = await import(${JSON.stringify(`${PROJECT_ROOT}dist/split/main.js`)});
-      const before = process.moduleLoadList.includes('NativeModule v8');
-      await tuneProcess(['cache', 'list', 'oci://127.0.0.1:5000/a/b:c']);
-      console.log(before, process.moduleLoadList.includes('NativeModule v8'));`;
-    expect(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT_ROOT }).toString()).toBe('false true\n');
+      const loaded = () => process.moduleLoadList.includes('NativeModule v8');
+      const before = loaded();
+      await tuneProcess(['cache', 'list', 'oci://127.0.0.1:5000/a/b:c'], { https_proxy: '' });
+      const direct = loaded();
+      await tuneProcess(['cache', 'list', 'oci://127.0.0.1:5000/a/b:c'], { HTTPS_PROXY: 'http://proxy.invalid:3128' });
+      console.log(before, direct, loaded());`;
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT_ROOT }).toString()).toBe('false false true\n');
   });
 });

@@ -1,4 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile, copyFile } from 'node:fs/promises';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +72,36 @@ describe('diff', () => {
       },
     ]);
     expect(r.security).toEqual([{ package: 'libssl-test', architecture: 'amd64', from: '3.0.11-1~deb12u1', to: '3.0.11-1~deb12u2', archive: 'debian-security' }]);
+  });
+
+  it('asks for the exact ids of every archive at both ends at once, not one after another', async () => {
+    // a relay in front of the server that holds each answer to a snapshot directory for 200 ms
+    let inFlight = 0;
+    let most = 0;
+    const relay: Server = createServer((req, res) => {
+      const resolving = /^\/archive\/[a-z-]+\/\d{8}T\d{6}Z\/$/.test(req.url!);
+      if (resolving) most = Math.max(most, ++inFlight);
+      const up = new URL(server.url);
+      const fwd = request({ host: up.hostname, port: up.port, path: req.url, method: req.method, headers: req.headers }, (a) => {
+        setTimeout(() => {
+          if (resolving) inFlight--;
+          res.writeHead(a.statusCode!, a.headers);
+          a.pipe(res);
+        }, resolving ? 200 : 0);
+      });
+      req.pipe(fwd);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    try {
+      const r = await diffSnapshots({ files: [{ path: sourcesFile, content: await readFile(sourcesFile) }], from: '20240101T120000Z', to: '20240215T000000Z', snapshotBase: `http://127.0.0.1:${(relay.address() as AddressInfo).port}/archive/` });
+      expect({ archives: r.archives.map((a) => `${a.archive} ${a.from} ${a.to}`), most }).toEqual({
+        archives: ['debian 20240101T000000Z 20240201T000000Z', 'debian-security 20240101T120000Z 20240201T120000Z'],
+        most: 4,
+      });
+    } finally {
+      relay.closeAllConnections();
+      relay.close();
+    }
   });
 
   it('CLI: --to latest, --packages, --json', async () => {
