@@ -65,7 +65,7 @@ export class HttpAgent {
     return this.dispatcher;
   }
 
-  /** Ends every connection once the requests under way are done with. */
+  /** Ends every connection, busy ones too: for a caller whose requests are done. */
   async close(): Promise<void> {
     this.http1.close();
     if (this.dispatcher) await (await this.dispatcher).close();
