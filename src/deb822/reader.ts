@@ -417,7 +417,10 @@ interface WantedKeys {
  * with a line that merely ends in a blank go to the line scanner too (rare, and never wrong).
  */
 function hasTrickyLine(b: Buffer): boolean {
-  if (b[0] === 32 || b.indexOf(13) >= 0 || b.indexOf(9) >= 0 || b.indexOf(BLANK_END) >= 0) return true;
+  // ' \n' searched backward: Buffer's search hops from one match of the needle's first byte to
+  // the next, and backward that byte is the newline, not the space, which is six times as common
+  // in an index (11 ms against 16 for a 50 MB Packages)
+  if (b[0] === 32 || b.indexOf(13) >= 0 || b.indexOf(9) >= 0 || b.lastIndexOf(BLANK_END) >= 0) return true;
   for (let i = b.indexOf(35); i >= 0; i = b.indexOf(35, i + 1)) {
     if (i === 0 || b[i - 1] === 10) return true;
   }
