@@ -205,8 +205,9 @@ export class Http1Client {
    */
   async request(url: string | URL, headers: Record<string, string> = {}, method: Method = 'GET', body?: Body, signal?: AbortSignal): Promise<Http1Response> {
     const u = typeof url === 'string' ? new URL(url) : url;
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`not an http(s) URL: ${u.protocol}`);
-    for (const [k, v] of Object.entries(headers)) if (/[\r\n]/.test(k + v)) throw new Error(`header ${k} holds a line break`);
+    // bad arguments, not a failed exchange: TypeErrors, which no retry policy retries
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`not an http(s) URL: ${u.protocol}`);
+    for (const [k, v] of Object.entries(headers)) if (/[\r\n]/.test(k + v)) throw new TypeError(`header ${k} holds a line break`);
     const free = await this.slot(u.origin, signal);
     for (let stale = false; ; stale = true) {
       // after a kept-alive connection turned out dead, a new one: the other idle ones are as old

@@ -9,7 +9,6 @@ import type { Readable } from 'node:stream';
 import { AbortError } from 'p-retry';
 import type { Dispatcher } from 'undici';
 import { HttpAgent, createAgent } from './agent.js';
-import type { Http1Response } from './http1.js';
 import { ReproSourcesError, describe } from '../errors.js';
 import { Deadline, DeadlineError, RetryableStatusError, defaultSleep, isRetryableStatus, parseRetryAfter, withRetries, type RetryOptions } from './retry.js';
 
@@ -169,13 +168,8 @@ async function fetchOnce(url: string, headers: Record<string, string>, o: FetchO
 
 /** fetchOnce to an origin itself, over net/http1.ts. */
 async function fetchDirect(client: HttpAgent['http1'], u: URL, headers: Record<string, string>, o: FetchOptions, signal: AbortSignal): Promise<Answer> {
-  let res: Http1Response;
-  try {
-    res = await client.request(u, headers, o.method ?? 'GET', undefined, signal);
-  } catch (e) {
-    if (/^not an http\(s\) URL|holds a line break/.test((e as Error).message)) throw new AbortError(e as Error);
-    throw e;
-  }
+  // a bad argument throws a TypeError, which the retry policy does not retry
+  const res = await client.request(u, headers, o.method ?? 'GET', undefined, signal);
   if (o.buffer === false) {
     const stream = res.stream();
     return { status: res.statusCode, headers: res.headers, stream: Object.assign(stream, { dump: () => drop(stream), ownChunks: true }) };

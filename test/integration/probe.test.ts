@@ -218,6 +218,13 @@ describe('fetchWithRetry, more faults', () => {
     ]);
   });
 
+  it('a header with a line break fails at once, without a retry or a request', async () => {
+    const slept: number[] = [];
+    const before = server.log.length;
+    const e = await fetchWithRetry(url(), { ...fixed, sleep: async (ms) => void slept.push(ms), headers: { 'x-evil': 'a\r\nhost: b' } }).catch((x: unknown) => x);
+    expect([(e as ReproSourcesError).code, (e as ReproSourcesError).message, slept, server.log.length - before]).toEqual(['NETWORK', 'header x-evil holds a line break (after 1 attempt)', [], 0]);
+  });
+
   it('hands back the last answer, headers and all, when the retries run out', async () => {
     server.fault(/bookworm\/InRelease$/, Array(3).fill({ status: 503, headers: { 'retry-after': '0', 'x-served-by': 'busy' } }));
     const r = await fetchWithRetry(url(), { ...fixed, retries: 2 });
